@@ -1,0 +1,669 @@
+/*
+ * Running gpg.  No shell: fork and execve with an explicit argv and an
+ * environment of our own.  Every pipe to and from gpg is multiplexed with
+ * poll, so that no message size can deadlock us against gpg.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gpg.h"
+#include "spool.h"
+
+#define MAXARGS		64
+#define LISTLINE	8192	/* a --with-colons record we care about */
+
+/*
+ * Options for every run: the admin's keyring, read only; no tty, no
+ * network, no trust database (the keymap and the keyring are the trust
+ * decision).
+ */
+static int
+baseargs(const struct gpg *g, const char **av)
+{
+	static const char *const base[] = {
+		"--batch", "--no-tty", "--quiet", "--no-greeting",
+		"--no-permission-warning", "--no-secmem-warning",
+		"--trust-model", "always", "--no-auto-check-trustdb",
+		"--lock-never", "--no-random-seed-file",
+		"--no-auto-key-retrieve", "--auto-key-locate", "local",
+	};
+	size_t	i;
+	int	n = 0;
+
+	av[n++] = "gpg";
+	av[n++] = "--homedir";
+	av[n++] = g->home;
+	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		av[n++] = base[i];
+	return n;
+}
+
+static void
+closep(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * Start gpg with stdin from a new pipe (or /dev/null if in is NULL),
+ * stdout and stderr into new pipes and, if st is not NULL, --status-fd 3
+ * into one more.  Our ends are close-on-exec; the write end of stdin is
+ * non-blocking.  A failed exec shows as exit 127 and a line on stderr.
+ */
+static pid_t
+spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
+    int *st)
+{
+	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+	int	p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int	hi[4], i, nfd = st != NULL ? 4 : 3;
+	pid_t	pid;
+
+	for (i = 0; i < nfd; i++) {
+		if (i == 0 && in == NULL) {
+			if ((p[0][0] = open("/dev/null",
+			    O_RDONLY | O_CLOEXEC)) == -1)
+				goto fail;
+			continue;
+		}
+		if (pipe2(p[i], O_CLOEXEC) == -1)
+			goto fail;
+	}
+	if ((pid = fork()) == -1)
+		goto fail;
+	if (pid == 0) {
+		/* Move our ends out of the way of 0-3, then into place. */
+		hi[0] = fcntl(p[0][0], F_DUPFD, 10);
+		for (i = 1; i < nfd; i++)
+			hi[i] = fcntl(p[i][1], F_DUPFD, 10);
+		for (i = 0; i < nfd; i++)
+			if (hi[i] == -1 || dup2(hi[i], i) == -1)
+				_exit(127);
+		closefrom(nfd);
+		signal(SIGPIPE, SIG_DFL);
+		execve(g->path, (char *const *)av, env);
+		dprintf(2, "cannot run %s: %s\n", g->path, strerror(errno));
+		_exit(127);
+	}
+	close(p[0][0]);
+	if (in != NULL) {
+		*in = p[0][1];
+		fcntl(*in, F_SETFL, fcntl(*in, F_GETFL) | O_NONBLOCK);
+	}
+	close(p[1][1]);
+	*out = p[1][0];
+	close(p[2][1]);
+	*err = p[2][0];
+	if (st != NULL) {
+		close(p[3][1]);
+		*st = p[3][0];
+	}
+	return pid;
+fail:
+	for (i = 0; i < 4; i++) {
+		closep(&p[i][0]);
+		closep(&p[i][1]);
+	}
+	return -1;
+}
+
+static void
+keeptail(char *tail, size_t *len, size_t cap, const char *buf, size_t n)
+{
+	if (n >= cap - 1) {
+		memcpy(tail, buf + n - (cap - 1), cap - 1);
+		*len = cap - 1;
+	} else {
+		if (*len + n > cap - 1) {
+			memmove(tail, tail + (*len + n - (cap - 1)),
+			    cap - 1 - n);
+			*len = cap - 1 - n;
+		}
+		memcpy(tail + *len, buf, n);
+		*len += n;
+	}
+	tail[*len] = '\0';
+}
+
+/* "gpg exited with status 2: gpg: ...": the last line gpg said. */
+static void
+describe(char *err, size_t errlen, const char *what, int ws, char *tail)
+{
+	char	*nl, *last;
+
+	while ((nl = strrchr(tail, '\n')) != NULL && nl[1] == '\0')
+		*nl = '\0';
+	last = (nl = strrchr(tail, '\n')) != NULL ? nl + 1 : tail;
+	if (WIFSIGNALED(ws))
+		snprintf(err, errlen, "%s killed by signal %d", what,
+		    WTERMSIG(ws));
+	else if (last[0] != '\0')
+		snprintf(err, errlen, "%s exited with status %d: %s", what,
+		    WEXITSTATUS(ws), last);
+	else
+		snprintf(err, errlen, "%s exited with status %d", what,
+		    WEXITSTATUS(ws));
+}
+
+static pid_t
+waitchild(pid_t pid, int *ws)
+{
+	pid_t	r;
+
+	while ((r = waitpid(pid, ws, 0)) == -1 && errno == EINTR)
+		;
+	return r;
+}
+
+/* Key listing: --with-colons records, one key at a time. */
+
+struct listing {
+	struct keyquery	*q;
+	size_t		 nq;
+	unsigned char	*match;		/* per query: 1 user ID, 2 revoked one */
+	int		 inkey;
+	int		 fprdone;
+	char		 fpr[FPRLEN + 1];
+	char		 pubwhy[64];	/* why the key is unusable, or "" */
+	int		 enc;		/* has a usable encryption key */
+	char		 encwhy[64];	/* why its encryption subkeys are not */
+	time_t		 now;
+};
+
+static int
+split(char *line, char **f, int max)
+{
+	int	n = 0;
+
+	f[n++] = line;
+	while (n < max && (line = strchr(line, ':')) != NULL) {
+		*line++ = '\0';
+		f[n++] = line;
+	}
+	return n;
+}
+
+/* Why a key or subkey is unusable from its validity and expiry, or NULL. */
+static const char *
+keystate(const char *validity, const char *expires, time_t now, char *buf,
+    size_t len)
+{
+	long long	 t;
+	time_t		 tt;
+	struct tm	*tm;
+
+	if (validity[0] == 'r')
+		return "revoked";
+	if (validity[0] == 'i')
+		return "invalid";
+	t = strtoll(expires, NULL, 10);
+	if (validity[0] == 'e' || (t > 0 && t <= now)) {
+		tt = (time_t)t;
+		if (t > 0 && (tm = gmtime(&tt)) != NULL) {
+			strftime(buf, len, "expired %Y-%m-%d", tm);
+			return buf;
+		}
+		return "expired";
+	}
+	return NULL;
+}
+
+/* The mailbox of a user ID: what is in its last <>, or all of it. */
+static void
+uidmailbox(const char *uid, char *out, size_t outsz)
+{
+	char		 buf[1024];
+	const char	*s, *lt, *gt;
+	size_t		 w = 0;
+	unsigned int	 c;
+
+	for (s = uid; *s && w + 1 < sizeof(buf); s++) {
+		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x",
+		    &c) == 1) {
+			buf[w++] = c;
+			s += 3;
+		} else
+			buf[w++] = *s;
+	}
+	buf[w] = '\0';
+	lt = strrchr(buf, '<');
+	gt = lt != NULL ? strchr(lt, '>') : NULL;
+	if (lt != NULL && gt != NULL) {
+		snprintf(out, outsz, "%.*s", (int)(gt - lt - 1), lt + 1);
+		return;
+	}
+	snprintf(out, outsz, "%s", buf);
+}
+
+static void
+endkey(struct listing *l)
+{
+	struct keyquery	*q;
+	char		(*nf)[FPRLEN + 1];
+	const char	*why;
+	size_t		 i;
+
+	if (!l->inkey)
+		return;
+	l->inkey = 0;
+	for (i = 0; i < l->nq; i++) {
+		if (l->match[i] == 0)
+			continue;
+		q = &l->q[i];
+		if (l->pubwhy[0] != '\0')
+			why = l->pubwhy;
+		else if (!l->enc)
+			why = l->encwhy[0] ? l->encwhy : "no encryption subkey";
+		else if (l->match[i] == 2)
+			why = "user ID revoked";
+		else if (l->fpr[0] == '\0')
+			why = "no fingerprint";
+		else
+			why = NULL;
+		if (why != NULL) {
+			if (q->why[0] == '\0')
+				snprintf(q->why, sizeof(q->why), "%s", why);
+			continue;
+		}
+		if ((nf = reallocarray(q->fprs, q->nfprs + 1,
+		    sizeof(*q->fprs))) == NULL)
+			continue;	/* one key fewer: fails closed */
+		q->fprs = nf;
+		memcpy(q->fprs[q->nfprs++], l->fpr, sizeof(l->fpr));
+	}
+}
+
+static void
+record(struct listing *l, char *line)
+{
+	char		*f[20], mbox[512], buf[64];
+	const char	*why;
+	int		 n;
+	size_t		 i;
+
+	n = split(line, f, 20);
+	if (n < 12 && strcmp(f[0], "fpr") != 0 && strcmp(f[0], "uid") != 0)
+		return;
+	if (strcmp(f[0], "pub") == 0) {
+		endkey(l);
+		l->inkey = 1;
+		l->fprdone = 0;
+		l->fpr[0] = '\0';
+		l->encwhy[0] = '\0';
+		memset(l->match, 0, l->nq);
+		why = keystate(f[1], f[6], l->now, buf, sizeof(buf));
+		if (why == NULL && strchr(f[11], 'D') != NULL)
+			why = "disabled";
+		snprintf(l->pubwhy, sizeof(l->pubwhy), "%s", why ? why : "");
+		l->enc = why == NULL && strchr(f[11], 'e') != NULL;
+	} else if (strcmp(f[0], "fpr") == 0 && l->inkey && !l->fprdone) {
+		if (n >= 10 && strlen(f[9]) <= FPRLEN)
+			snprintf(l->fpr, sizeof(l->fpr), "%s", f[9]);
+		l->fprdone = 1;
+	} else if (strcmp(f[0], "sub") == 0 && l->inkey) {
+		l->fprdone = 1;
+		if (strchr(f[11], 'e') == NULL)
+			return;
+		why = keystate(f[1], f[6], l->now, buf, sizeof(buf));
+		if (why == NULL)
+			l->enc = 1;
+		else if (l->encwhy[0] == '\0')
+			snprintf(l->encwhy, sizeof(l->encwhy),
+			    "encryption subkey %s", why);
+	} else if (strcmp(f[0], "uid") == 0 && l->inkey && n >= 10) {
+		uidmailbox(f[9], mbox, sizeof(mbox));
+		for (i = 0; i < l->nq; i++)
+			if (strcasecmp(mbox, l->q[i].addr) == 0 &&
+			    l->match[i] != 1)
+				l->match[i] = f[1][0] == 'r' ? 2 : 1;
+	}
+}
+
+int
+gpg_findkeys(const struct gpg *g, struct keyquery *q, size_t nq, char *err,
+    size_t errlen)
+{
+	const char	*av[MAXARGS];
+	struct listing	 l;
+	struct pollfd	 pfd[2];
+	char		 buf[16384], *line = NULL, tail[200];
+	size_t		 linelen = 0, taillen = 0, i;
+	ssize_t		 r;
+	pid_t		 pid;
+	int		 n, out, errfd, ws, skip = 0, rc = GPG_OK;
+
+	tail[0] = '\0';
+	memset(&l, 0, sizeof(l));
+	l.q = q;
+	l.nq = nq;
+	l.now = time(NULL);
+	if ((l.match = calloc(nq, 1)) == NULL ||
+	    (line = malloc(LISTLINE)) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		free(l.match);
+		return GPG_EOS;
+	}
+	n = baseargs(g, av);
+	av[n++] = "--with-colons";
+	av[n++] = "--fixed-list-mode";
+	av[n++] = "--with-fingerprint";
+	av[n++] = "--list-keys";
+	av[n] = NULL;
+	if ((pid = spawn(g, av, NULL, &out, &errfd, NULL)) == -1) {
+		snprintf(err, errlen, "cannot start gpg: %s", strerror(errno));
+		free(l.match);
+		free(line);
+		return GPG_EOS;
+	}
+	while (out != -1 || errfd != -1) {
+		pfd[0].fd = out;
+		pfd[1].fd = errfd;
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents) {
+			if ((r = read(errfd, buf, sizeof(buf))) <= 0)
+				closep(&errfd);
+			else
+				keeptail(tail, &taillen, sizeof(tail), buf, r);
+		}
+		if (!pfd[0].revents)
+			continue;
+		if ((r = read(out, buf, sizeof(buf))) <= 0) {
+			closep(&out);
+			continue;
+		}
+		for (i = 0; i < (size_t)r; i++) {
+			if (buf[i] != '\n') {
+				if (linelen + 1 < LISTLINE)
+					line[linelen++] = buf[i];
+				else
+					skip = 1;
+				continue;
+			}
+			line[linelen] = '\0';
+			if (!skip)
+				record(&l, line);
+			linelen = 0;
+			skip = 0;
+		}
+	}
+	closep(&out);
+	closep(&errfd);
+	endkey(&l);
+	if (waitchild(pid, &ws) == -1 || !WIFEXITED(ws) ||
+	    WEXITSTATUS(ws) != 0) {
+		describe(err, errlen, "gpg --list-keys", ws, tail);
+		rc = GPG_ERUN;
+	}
+	for (i = 0; i < nq; i++)
+		if (q[i].nfprs == 0 && q[i].why[0] == '\0')
+			snprintf(q[i].why, sizeof(q[i].why), "no key");
+	free(l.match);
+	free(line);
+	return rc;
+}
+
+/* Encryption: one gpg per job, fed the same bytes in one pass. */
+
+const char *
+gpg_invrecp(int reason)
+{
+	static const char *const why[] = {
+		"refused", "not found", "ambiguous", "wrong key usage",
+		"revoked", "expired", "no CRL known", "CRL too old",
+		"policy mismatch", "not a secret key", "not trusted",
+		"missing certificate", "missing issuer certificate",
+		"disabled", "syntax error"
+	};
+
+	if (reason < 0 || (size_t)reason >= sizeof(why) / sizeof(why[0]))
+		return "refused";
+	return why[reason];
+}
+
+static void
+statusline(struct gpgjob *j, char *line)
+{
+	char	*kw, *arg;
+
+	if (strncmp(line, "[GNUPG:] ", 9) != 0)
+		return;
+	kw = line + 9;
+	if ((arg = strchr(kw, ' ')) != NULL)
+		*arg++ = '\0';
+	if (strcmp(kw, "END_ENCRYPTION") == 0)
+		j->ended = 1;
+	else if (strcmp(kw, "INV_RECP") == 0 && arg != NULL) {
+		j->badreason = atoi(arg);
+		arg = strchr(arg, ' ');
+		snprintf(j->badrcpt, sizeof(j->badrcpt), "%s",
+		    arg != NULL ? arg + 1 : "?");
+	} else if (strcmp(kw, "NO_RECP") == 0 || strcmp(kw, "FAILURE") == 0)
+		j->failed = 1;
+}
+
+static void
+readstatus(struct gpgjob *j)
+{
+	char	buf[4096];
+	ssize_t	r, i;
+
+	if ((r = read(j->st, buf, sizeof(buf))) <= 0) {
+		if (r == 0 || errno != EINTR)
+			closep(&j->st);
+		return;
+	}
+	for (i = 0; i < r; i++) {
+		if (buf[i] != '\n') {
+			if (j->stlen + 1 < sizeof(j->stline))
+				j->stline[j->stlen++] = buf[i];
+			continue;
+		}
+		j->stline[j->stlen] = '\0';
+		statusline(j, j->stline);
+		j->stlen = 0;
+	}
+}
+
+static int
+startjob(const struct gpg *g, struct gpgjob *j)
+{
+	const char	**av;
+	size_t		  i;
+	int		  n;
+
+	j->pid = -1;
+	j->in = j->out = j->err = j->st = -1;
+	if ((av = calloc(MAXARGS + 2 * j->nfprs, sizeof(*av))) == NULL)
+		return -1;
+	n = baseargs(g, av);
+	av[n++] = "--status-fd";
+	av[n++] = "3";
+	av[n++] = "--armor";
+	av[n++] = "--encrypt";
+	for (i = 0; i < j->nfprs; i++) {
+		av[n++] = "--recipient";
+		av[n++] = j->fprs[i];
+	}
+	av[n] = NULL;
+	j->pid = spawn(g, av, &j->in, &j->out, &j->err, &j->st);
+	free(av);
+	return j->pid == -1 ? -1 : 0;
+}
+
+/*
+ * Feed every job the source's bytes and collect what each says.  A job
+ * that stops reading (gpg died, or refused a key) or whose output cannot
+ * be written stops the whole run: what the others would make is of no use,
+ * since nothing is sent unless everything was made.
+ */
+static int
+pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
+    size_t errlen)
+{
+	struct pollfd	*pfd;
+	const char	*cur = NULL;
+	char		 buf[65536];
+	size_t		 i, k, curlen = 0;
+	ssize_t		 r;
+	int		 rc = GPG_OK, srcdone = 0, open;
+
+	if ((pfd = calloc(4 * n, sizeof(*pfd))) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return GPG_EOS;
+	}
+	for (;;) {
+		/* The next chunk, once every gpg has taken this one. */
+		for (i = 0; i < n && (jobs[i].in == -1 ||
+		    jobs[i].off == curlen); i++)
+			;
+		if (i == n && !srcdone && rc == GPG_OK) {
+			if ((r = src(ctx, &cur)) <= 0) {
+				srcdone = 1;
+				if (r == -1) {
+					snprintf(err, errlen, "reading the "
+					    "message: %s", strerror(errno));
+					rc = GPG_EIO;
+				}
+				for (i = 0; i < n; i++)
+					closep(&jobs[i].in);
+			} else {
+				curlen = r;
+				for (i = 0; i < n; i++)
+					jobs[i].off = 0;
+			}
+		}
+		open = 0;
+		for (i = 0; i < n; i++) {
+			struct gpgjob *j = &jobs[i];
+
+			pfd[4 * i].fd = j->off < curlen ? j->in : -1;
+			pfd[4 * i].events = POLLOUT;
+			pfd[4 * i + 1].fd = j->out;
+			pfd[4 * i + 2].fd = j->err;
+			pfd[4 * i + 3].fd = j->st;
+			for (k = 1; k < 4; k++)
+				pfd[4 * i + k].events = POLLIN;
+			for (k = 0; k < 4; k++)
+				open |= pfd[4 * i + k].fd != -1;
+		}
+		if (!open)
+			break;
+		if (poll(pfd, 4 * n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			rc = GPG_EOS;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct gpgjob *j = &jobs[i];
+
+			if (pfd[4 * i].revents && j->in != -1) {
+				r = write(j->in, cur + j->off, curlen - j->off);
+				if (r > 0)
+					j->off += r;
+				else if (r == -1 && errno != EAGAIN &&
+				    errno != EINTR) {
+					j->failed = 1;	/* EPIPE: gpg is gone */
+					closep(&j->in);
+				}
+			}
+			if (pfd[4 * i + 1].revents) {
+				r = read(j->out, buf, sizeof(buf));
+				if (r > 0 && spool_write(j->outfd, buf, r) == -1) {
+					snprintf(err, errlen, "writing the "
+					    "ciphertext: %s", strerror(errno));
+					rc = GPG_EIO;
+				}
+				if (r == 0 || (r == -1 && errno != EINTR))
+					closep(&j->out);
+			}
+			if (pfd[4 * i + 2].revents) {
+				r = read(j->err, buf, sizeof(buf));
+				if (r > 0)
+					keeptail(j->errtail, &j->errlen,
+					    sizeof(j->errtail), buf, r);
+				else if (r == 0 || errno != EINTR)
+					closep(&j->err);
+			}
+			if (pfd[4 * i + 3].revents)
+				readstatus(j);
+			if (j->failed || rc != GPG_OK) {
+				srcdone = 1;
+				for (k = 0; k < n; k++)
+					closep(&jobs[k].in);
+			}
+		}
+	}
+	free(pfd);
+	return rc;
+}
+
+int
+gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
+    gpg_source src, void *ctx, char *err, size_t errlen)
+{
+	struct gpgjob	*j;
+	size_t		 i;
+	int		 rc = GPG_OK;
+
+	for (i = 0; i < n; i++) {
+		if (startjob(g, &jobs[i]) == -1) {
+			snprintf(err, errlen, "cannot start gpg: %s",
+			    strerror(errno));
+			rc = GPG_EOS;
+			break;
+		}
+	}
+	if (rc == GPG_OK)
+		rc = pump(jobs, n, src, ctx, err, errlen);
+	for (i = 0; i < n; i++) {
+		j = &jobs[i];
+		closep(&j->in);
+		closep(&j->out);
+		closep(&j->err);
+		closep(&j->st);
+		if (j->pid == -1)
+			continue;
+		if (rc != GPG_OK)
+			kill(j->pid, SIGKILL);
+		if (waitchild(j->pid, &j->wstatus) == -1)
+			j->wstatus = -1;
+		j->pid = -1;
+		if (rc != GPG_OK)
+			continue;
+		if (j->badrcpt[0] != '\0') {
+			snprintf(err, errlen, "gpg refused key %s: %s",
+			    j->badrcpt, gpg_invrecp(j->badreason));
+			rc = GPG_EKEY;
+		} else if (j->wstatus == -1 || !WIFEXITED(j->wstatus) ||
+		    WEXITSTATUS(j->wstatus) != 0) {
+			describe(err, errlen, "gpg", j->wstatus, j->errtail);
+			rc = GPG_ERUN;
+		} else if (j->failed || !j->ended) {
+			snprintf(err, errlen, "gpg did not finish the "
+			    "encryption%s%s", j->errtail[0] ? ": " : "",
+			    j->errtail);
+			rc = GPG_ERUN;
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,74 @@
+/*
+ * gpg.h: running gpg, and reading it only in its machine formats
+ * (--with-colons, --status-fd; see doc/DETAILS in GnuPG's sources).
+ *
+ * gpg_findkeys	one --list-keys run; for each wanted address, the
+ *		fingerprints of its usable keys or why it has none
+ * gpg_encrypt	run one gpg per job, all fed in one pass over a source,
+ *		each job's armored ciphertext appended to its outfd
+ *
+ * Both return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
+ * job's badrcpt names the fingerprint gpg refused.
+ */
+#ifndef GPG_H
+#define GPG_H
+
+#include <sys/types.h>
+
+#define FPRLEN	64	/* v5/v6 fingerprints; v4 have 40 */
+
+enum {
+	GPG_OK = 0,
+	GPG_EKEY = -1,	/* a recipient's key is unusable */
+	GPG_ERUN = -2,	/* gpg failed: missing, crashed, killed, said FAILURE */
+	GPG_EIO = -3,	/* reading the source or writing the output failed */
+	GPG_EOS = -4	/* pipe, fork, memory */
+};
+
+struct gpg {
+	const char	*path;		/* the gpg binary */
+	const char	*home;		/* the keyring's --homedir */
+};
+
+/* One wanted address and what the keyring holds for it. */
+struct keyquery {
+	const char	 *addr;
+	char		(*fprs)[FPRLEN + 1];	/* usable keys, primary fingerprints */
+	size_t		  nfprs;
+	char		  why[64];	/* when nfprs is 0 */
+};
+
+int	gpg_findkeys(const struct gpg *, struct keyquery *, size_t n,
+	    char *err, size_t errlen);
+
+/*
+ * Where the plaintext comes from: returns a pointer to the next bytes in
+ * *p and their count, 0 at the end, -1 on error.
+ */
+typedef ssize_t (*gpg_source)(void *ctx, const char **p);
+
+struct gpgjob {
+	char	**fprs;		/* recipients' fingerprints */
+	size_t	  nfprs;
+	int	  outfd;	/* ciphertext is appended here */
+
+	/* the run */
+	pid_t	  pid;
+	int	  in, out, err, st;
+	size_t	  off;		/* how much of the current chunk gpg has */
+	int	  wstatus;
+	int	  ended;	/* END_ENCRYPTION */
+	int	  failed;	/* FAILURE, NO_RECP, a write that failed */
+	char	  badrcpt[FPRLEN + 1];	/* INV_RECP */
+	int	  badreason;
+	char	  stline[512];	/* a status line being read */
+	size_t	  stlen;
+	char	  errtail[200];	/* the end of what gpg said on stderr */
+	size_t	  errlen;
+};
+
+int		 gpg_encrypt(const struct gpg *, struct gpgjob *, size_t n,
+		    gpg_source, void *ctx, char *err, size_t errlen);
+const char	*gpg_invrecp(int reason);
+
+#endif

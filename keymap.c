@@ -1,0 +1,471 @@
+/*
+ * The configuration file and the keymap.
+ *
+ * Both are line files: blank lines and lines whose first non-blank is '#'
+ * are ignored, fields are separated by blanks, there is no quoting.
+ *
+ * Config:	KEY VALUE...	(sendmail, gpg, gnupghome, keymap, spool)
+ * Keymap:	PATTERN ACTION...
+ *
+ * Every error names FILE:LINE.  A file that anybody may write is refused:
+ * it decides who reads the mail.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keymap.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+
+#define MAXLINE		4096	/* a config or keymap line */
+#define MAXFIELDS	64	/* fields on one line */
+
+/* Open a config-like file, refusing one that others may write. */
+static FILE *
+openconf(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	FILE		*fp;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(fp);
+		return NULL;
+	}
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err, errlen, "%s: writable by anyone, refused", path);
+		fclose(fp);
+		return NULL;
+	}
+	return fp;
+}
+
+/*
+ * Read the next meaningful line of fp and split it into at most MAXFIELDS
+ * blank-separated fields, pointing into *buf.  Returns the field count,
+ * 0 at end of file, -1 on error.
+ */
+static int
+nextline(FILE *fp, const char *path, size_t *lineno, char **buf, size_t *bufsz,
+    char **f, char *err, size_t errlen)
+{
+	ssize_t	 len;
+	char	*p;
+	int	 n;
+
+	while ((len = getline(buf, bufsz, fp)) != -1) {
+		(*lineno)++;
+		if (len > MAXLINE) {
+			snprintf(err, errlen, "%s:%zu: line too long", path,
+			    *lineno);
+			return -1;
+		}
+		if (memchr(*buf, '\0', len) != NULL) {
+			snprintf(err, errlen, "%s:%zu: NUL byte", path,
+			    *lineno);
+			return -1;
+		}
+		n = 0;
+		for (p = *buf; *p != '\0';) {
+			while (*p == ' ' || *p == '\t' || *p == '\n' ||
+			    *p == '\r')
+				*p++ = '\0';
+			if (*p == '\0' || (n == 0 && *p == '#'))
+				break;
+			if (n == MAXFIELDS) {
+				snprintf(err, errlen, "%s:%zu: too many fields",
+				    path, *lineno);
+				return -1;
+			}
+			f[n++] = p;
+			while (*p != '\0' && *p != ' ' && *p != '\t' &&
+			    *p != '\n' && *p != '\r')
+				p++;
+		}
+		if (n > 0)
+			return n;
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setpath(char **dst, char *val, const char *path, size_t lineno, char *err,
+    size_t errlen)
+{
+	if (val[0] != '/') {
+		snprintf(err, errlen, "%s:%zu: %s: not an absolute path",
+		    path, lineno, val);
+		return -1;
+	}
+	free(*dst);
+	if ((*dst = strdup(val)) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the backend this very program?  Exec'ing it would loop forever. */
+static int
+isself(const char *prog)
+{
+	char	a[PATH_MAX], b[PATH_MAX];
+
+	if (realpath(prog, a) == NULL || realpath("/proc/self/exe", b) == NULL)
+		return 0;
+	return strcmp(a, b) == 0;
+}
+
+static int
+knownkey(const char *k)
+{
+	static const char *const keys[] = {
+		"sendmail", "gpg", "gnupghome", "keymap", "spool"
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+confdefaults(struct conf *c)
+{
+	c->gpg = strdup("/usr/bin/gpg");
+	c->gnupghome = strdup(SYSCONFDIR "/pgpsendmail/gnupg");
+	c->keymap = strdup(SYSCONFDIR "/pgpsendmail/keymap");
+	c->spool = strdup("/var/spool/pgpsendmail");
+	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	FILE	*fp;
+	char	*buf = NULL, *f[MAXFIELDS];
+	size_t	 bufsz = 0, lineno = 0;
+	int	 n, i, rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (path == NULL)
+		path = SYSCONFDIR "/pgpsendmail.conf";
+	if ((c->path = strdup(path)) == NULL || confdefaults(c) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if ((fp = openconf(path, err, errlen)) == NULL)
+		return -1;
+	while ((n = nextline(fp, path, &lineno, &buf, &bufsz, f, err,
+	    errlen)) > 0) {
+		if (!knownkey(f[0])) {
+			snprintf(err, errlen, "%s:%zu: unknown key %s", path,
+			    lineno, f[0]);
+			goto out;
+		}
+		if (strcmp(f[0], "sendmail") != 0 && n != 2) {
+			snprintf(err, errlen, "%s:%zu: %s takes one value",
+			    path, lineno, f[0]);
+			goto out;
+		}
+		if (strcmp(f[0], "sendmail") == 0) {
+			if (n < 2 || f[1][0] != '/') {
+				snprintf(err, errlen, "%s:%zu: sendmail needs "
+				    "an absolute path", path, lineno);
+				goto out;
+			}
+			if (isself(f[1])) {
+				snprintf(err, errlen, "%s:%zu: %s is "
+				    "pgpsendmail itself, not the real sendmail",
+				    path, lineno, f[1]);
+				goto out;
+			}
+			for (i = 0; c->sendmail && c->sendmail[i]; i++)
+				free(c->sendmail[i]);
+			free(c->sendmail);
+			c->nsendmail = n - 1;
+			if ((c->sendmail = calloc(n, sizeof(char *))) == NULL)
+				goto oserr;
+			for (i = 1; i < n; i++)
+				if ((c->sendmail[i - 1] = strdup(f[i])) == NULL)
+					goto oserr;
+		} else if (strcmp(f[0], "gpg") == 0) {
+			if (setpath(&c->gpg, f[1], path, lineno, err,
+			    errlen) == -1)
+				goto out;
+		} else if (strcmp(f[0], "gnupghome") == 0) {
+			if (setpath(&c->gnupghome, f[1], path, lineno, err,
+			    errlen) == -1)
+				goto out;
+		} else if (strcmp(f[0], "keymap") == 0) {
+			if (setpath(&c->keymap, f[1], path, lineno, err,
+			    errlen) == -1)
+				goto out;
+		} else if (setpath(&c->spool, f[1], path, lineno, err,
+		    errlen) == -1)
+			goto out;
+	}
+	if (n == -1)
+		goto out;
+	if (c->sendmail == NULL) {
+		snprintf(err, errlen, "%s: no sendmail line: the real sendmail "
+		    "must be named", path);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oserr:
+	snprintf(err, errlen, "%s", strerror(errno));
+out:
+	free(buf);
+	fclose(fp);
+	return rc;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t	i;
+
+	for (i = 0; c->sendmail && c->sendmail[i]; i++)
+		free(c->sendmail[i]);
+	free(c->sendmail);
+	free(c->path);
+	free(c->gpg);
+	free(c->gnupghome);
+	free(c->keymap);
+	free(c->spool);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+lower(char *s)
+{
+	for (; *s; s++)
+		*s = tolower((unsigned char)*s);
+}
+
+/*
+ * A fingerprint: 40 (v4) or 64 (v5/v6) hex digits, optional 0x.  Stored
+ * upper case without the prefix, as gpg prints it in --with-colons.
+ */
+static char *
+parsefpr(const char *s)
+{
+	size_t	 i, len;
+	char	*r;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	len = strlen(s);
+	if (len != 40 && len != 64)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return NULL;
+	if ((r = strdup(s)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		r[i] = toupper((unsigned char)r[i]);
+	return r;
+}
+
+/* Check a pattern's shape and classify it; lower-cases it in place. */
+static int
+parsepattern(char *p, enum pattern *kind)
+{
+	char	*at;
+	size_t	 i;
+
+	for (i = 0; p[i]; i++)
+		if ((unsigned char)p[i] < 0x21 || p[i] == 0x7f ||
+		    strchr("<>()[],;:\"\\", p[i]) != NULL)
+			return -1;
+	lower(p);
+	if (strcmp(p, "*") == 0) {
+		*kind = PAT_ANY;
+		return 0;
+	}
+	if (strchr(p, '*') != NULL)
+		return -1;
+	at = strchr(p, '@');
+	if (at == NULL) {
+		*kind = PAT_LOCAL;
+		return 0;
+	}
+	if (strchr(at + 1, '@') != NULL || at[1] == '\0')
+		return -1;
+	*kind = at == p ? PAT_DOMAIN : PAT_EXACT;
+	return 0;
+}
+
+static int
+parseaction(struct keymap_entry *e, char **f, int n)
+{
+	int	i;
+
+	if (n == 1) {
+		if (strcmp(f[0], "keyring") == 0) {
+			e->action = ACT_KEYRING;
+			return 0;
+		}
+		if (strcmp(f[0], "plain") == 0) {
+			e->action = ACT_PLAIN;
+			return 0;
+		}
+		if (strcmp(f[0], "reject") == 0) {
+			e->action = ACT_REJECT;
+			return 0;
+		}
+	}
+	e->action = ACT_KEYS;
+	if ((e->fprs = calloc(n, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((e->fprs[i] = parsefpr(f[i])) == NULL)
+			return -1;
+		e->nfprs++;
+	}
+	return 0;
+}
+
+int
+keymap_load(struct keymap *km, const char *path, char *err, size_t errlen)
+{
+	FILE			*fp;
+	struct keymap_entry	*e, *ne;
+	char			*buf = NULL, *f[MAXFIELDS];
+	size_t			 bufsz = 0, lineno = 0, i;
+	int			 n, rc = -1;
+
+	memset(km, 0, sizeof(*km));
+	km->fallback.kind = PAT_ANY;
+	km->fallback.pattern = "*";
+	km->fallback.action = ACT_KEYRING;
+	km->fallback.file = "(default)";
+	if ((km->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if ((fp = openconf(path, err, errlen)) == NULL)
+		return -1;
+	while ((n = nextline(fp, path, &lineno, &buf, &bufsz, f, err,
+	    errlen)) > 0) {
+		if (n < 2) {
+			snprintf(err, errlen, "%s:%zu: %s: no action", path,
+			    lineno, f[0]);
+			goto out;
+		}
+		ne = reallocarray(km->e, km->n + 1, sizeof(*km->e));
+		if (ne == NULL) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			goto out;
+		}
+		km->e = ne;
+		e = &km->e[km->n];
+		memset(e, 0, sizeof(*e));
+		e->file = km->path;
+		e->line = lineno;
+		if (parsepattern(f[0], &e->kind) == -1) {
+			snprintf(err, errlen, "%s:%zu: %s: bad pattern", path,
+			    lineno, f[0]);
+			goto out;
+		}
+		if ((e->pattern = strdup(e->kind == PAT_DOMAIN ? f[0] + 1 :
+		    f[0])) == NULL) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			goto out;
+		}
+		km->n++;
+		for (i = 0; i + 1 < km->n; i++)
+			if (km->e[i].kind == e->kind &&
+			    strcmp(km->e[i].pattern, e->pattern) == 0) {
+				snprintf(err, errlen, "%s:%zu: %s: already "
+				    "mapped at line %zu", path, lineno, f[0],
+				    km->e[i].line);
+				goto out;
+			}
+		if (parseaction(e, f + 1, n - 1) == -1) {
+			snprintf(err, errlen, "%s:%zu: bad action: want "
+			    "fingerprints (40 or 64 hex digits), keyring, "
+			    "plain or reject", path, lineno);
+			goto out;
+		}
+	}
+	if (n == 0)
+		rc = 0;
+out:
+	free(buf);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * Most specific first: the exact address, its domain, a bare local name
+ * (for an unqualified recipient only), then "*".
+ */
+const struct keymap_entry *
+keymap_lookup(const struct keymap *km, const char *addr)
+{
+	const struct keymap_entry	*best = NULL;
+	const char			*at;
+	size_t				 i;
+
+	at = strrchr(addr, '@');
+	for (i = 0; i < km->n; i++) {
+		const struct keymap_entry *e = &km->e[i];
+		int hit = 0;
+
+		switch (e->kind) {
+		case PAT_EXACT:
+			hit = strcasecmp(e->pattern, addr) == 0;
+			break;
+		case PAT_DOMAIN:
+			hit = at != NULL && strcasecmp(e->pattern, at + 1) == 0;
+			break;
+		case PAT_LOCAL:
+			hit = at == NULL && strcasecmp(e->pattern, addr) == 0;
+			break;
+		case PAT_ANY:
+			hit = 1;
+			break;
+		}
+		if (hit && (best == NULL || e->kind < best->kind))
+			best = e;
+	}
+	return best != NULL ? best : &km->fallback;
+}
+
+void
+keymap_free(struct keymap *km)
+{
+	size_t	i, j;
+
+	for (i = 0; i < km->n; i++) {
+		free(km->e[i].pattern);
+		for (j = 0; j < km->e[i].nfprs; j++)
+			free(km->e[i].fprs[j]);
+		free(km->e[i].fprs);
+	}
+	free(km->e);
+	free(km->path);
+	memset(km, 0, sizeof(*km));
+}

@@ -1,0 +1,66 @@
+/*
+ * keymap.h: the configuration file and the keymap, and nothing else.
+ * No processes, no mail format.
+ *
+ * conf_load	read the config file into a struct conf; -1 and err set on error
+ * conf_free	release what conf_load allocated
+ * keymap_load	read the keymap file; -1 and err set on error
+ * keymap_lookup	the entry that governs an address (never NULL once loaded:
+ *		without a "*" line the default "* keyring" applies)
+ * keymap_free	release what keymap_load allocated
+ */
+#ifndef KEYMAP_H
+#define KEYMAP_H
+
+#include <stddef.h>
+
+#define ERRLEN	512	/* room for one error line */
+
+struct conf {
+	char	 *path;		/* the file read, for messages */
+	char	**sendmail;	/* backend argv: path, fixed args; NULL-ended */
+	size_t	  nsendmail;
+	char	 *gpg;		/* gpg binary, absolute */
+	char	 *gnupghome;	/* the system keyring */
+	char	 *keymap;	/* keymap file */
+	char	 *spool;	/* spool directory */
+};
+
+enum action {
+	ACT_KEYS,	/* encrypt to the fingerprints listed */
+	ACT_KEYRING,	/* encrypt to every usable key whose user ID is the address */
+	ACT_PLAIN,	/* send in clear: the admin said so */
+	ACT_REJECT	/* refuse the recipient */
+};
+
+enum pattern {
+	PAT_EXACT,	/* alice@example.org */
+	PAT_DOMAIN,	/* @example.org: that domain, no subdomains */
+	PAT_LOCAL,	/* root: only the unqualified recipient "root" */
+	PAT_ANY		/* * */
+};
+
+struct keymap_entry {
+	enum pattern	  kind;
+	char		 *pattern;	/* lower case; for PAT_DOMAIN without '@' */
+	enum action	  action;
+	char		**fprs;		/* ACT_KEYS: upper-case hex, no 0x */
+	size_t		  nfprs;
+	const char	 *file;		/* where it was written, for -bv and errors */
+	size_t		  line;		/* 0: the built-in default */
+};
+
+struct keymap {
+	char			*path;
+	struct keymap_entry	*e;
+	size_t			 n;
+	struct keymap_entry	 fallback;	/* "* keyring" unless the file has "*" */
+};
+
+int	conf_load(struct conf *, const char *path, char *err, size_t errlen);
+void	conf_free(struct conf *);
+int	keymap_load(struct keymap *, const char *path, char *err, size_t errlen);
+const struct keymap_entry *keymap_lookup(const struct keymap *, const char *addr);
+void	keymap_free(struct keymap *);
+
+#endif

@@ -1,0 +1,568 @@
+/*
+ * RFC 5322: the header section and address lists.
+ *
+ * The header section is kept as read, field by field, so that what is
+ * encrypted is byte for byte what the sender wrote.  Its size is capped
+ * (HDR_MAXBYTES, HDR_MAXFIELDS); the body is never held here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rfc5322.h"
+#include "spool.h"
+
+/* Grow h->buf to hold need more bytes, wiping what it leaves behind. */
+static int
+hdr_grow(struct hdr *h, size_t need)
+{
+	size_t	 ncap;
+	char	*nbuf;
+
+	if (h->len + need > HDR_MAXBYTES)
+		return -1;
+	if (h->len + need <= h->cap)
+		return 0;
+	ncap = h->cap ? h->cap : 4096;
+	while (ncap < h->len + need)
+		ncap *= 2;
+	if (ncap > HDR_MAXBYTES)
+		ncap = HDR_MAXBYTES;
+	if ((nbuf = malloc(ncap)) == NULL)
+		return -1;
+	if (h->buf != NULL) {
+		memcpy(nbuf, h->buf, h->len);
+		explicit_bzero(h->buf, h->cap);
+		free(h->buf);
+	}
+	h->buf = nbuf;
+	h->cap = ncap;
+	return 0;
+}
+
+static int
+hdr_push(struct hdr *h, size_t off, size_t len, size_t namelen)
+{
+	struct field	*nf;
+	size_t		 ncap;
+
+	if (h->n == HDR_MAXFIELDS)
+		return -1;
+	if (h->n == h->fcap) {
+		ncap = h->fcap ? h->fcap * 2 : 32;
+		if ((nf = reallocarray(h->f, ncap, sizeof(*nf))) == NULL)
+			return -1;
+		h->f = nf;
+		h->fcap = ncap;
+	}
+	h->f[h->n].off = off;
+	h->f[h->n].len = len;
+	h->f[h->n].namelen = namelen;
+	h->n++;
+	return 0;
+}
+
+/*
+ * The length of the field name that starts line, or 0 if the line is not
+ * a field: printable ASCII but ':', then optional blanks (obsolete
+ * syntax), then ':'.
+ */
+static size_t
+fieldname(const char *line, size_t len)
+{
+	size_t	i, n;
+
+	for (i = 0; i < len && line[i] > 32 && line[i] < 127 &&
+	    line[i] != ':'; i++)
+		;
+	n = i;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return (n > 0 && i < len && line[i] == ':') ? n : 0;
+}
+
+int
+hdr_read(struct hdr *h, struct input *in)
+{
+	size_t	 start, take, linelen, namelen;
+	ssize_t	 r;
+	char	*nl, *line;
+	int	 complete;
+
+	memset(h, 0, sizeof(*h));
+	for (;;) {
+		start = h->len;
+		complete = 0;
+		while (!complete) {
+			if ((r = input_fill(in)) == -1)
+				return HDR_EREAD;
+			if (r == 0)
+				break;
+			nl = memchr(in->p, '\n', in->n);
+			take = nl != NULL ? (size_t)(nl - in->p) + 1 : in->n;
+			if (hdr_grow(h, take + 1) == -1)
+				return HDR_ETOOBIG;
+			memcpy(h->buf + h->len, in->p, take);
+			h->len += take;
+			in->p += take;
+			in->n -= take;
+			complete = nl != NULL;
+		}
+		line = h->buf + start;
+		linelen = h->len - start;
+		if (linelen == 0)
+			return HDR_OK;
+		if (linelen == 1 && complete) {
+			h->len = start;		/* the empty line */
+			return HDR_OK;
+		}
+		namelen = fieldname(line, linelen);
+		if (namelen == 0 && ((line[0] != ' ' && line[0] != '\t') ||
+		    h->n == 0)) {
+			/* No field: the body has begun without a blank line. */
+			if ((h->bodystart = malloc(linelen)) == NULL)
+				return HDR_ETOOBIG;
+			memcpy(h->bodystart, line, linelen);
+			h->bodystartlen = linelen;
+			explicit_bzero(line, linelen);
+			h->len = start;
+			return HDR_OK;
+		}
+		if (memchr(line, '\0', linelen) != NULL)
+			return HDR_ENUL;
+		if (!complete) {
+			h->buf[h->len++] = '\n';	/* room was grown for it */
+			linelen++;
+		}
+		if (namelen == 0)
+			h->f[h->n - 1].len += linelen;
+		else if (hdr_push(h, start, linelen, namelen) == -1)
+			return HDR_ETOOBIG;
+		if (!complete)
+			return HDR_OK;
+	}
+}
+
+int
+hdr_add(struct hdr *h, const char *name, const char *value)
+{
+	size_t	nlen = strlen(name), vlen = strlen(value), start = h->len;
+
+	if (hdr_grow(h, nlen + vlen + 3) == -1)
+		return -1;
+	memcpy(h->buf + h->len, name, nlen);
+	h->len += nlen;
+	memcpy(h->buf + h->len, ": ", 2);
+	h->len += 2;
+	memcpy(h->buf + h->len, value, vlen);
+	h->len += vlen;
+	h->buf[h->len++] = '\n';
+	if (hdr_push(h, start, h->len - start, nlen) == -1) {
+		h->len = start;
+		return -1;
+	}
+	return 0;
+}
+
+int
+hdr_is(const struct hdr *h, size_t i, const char *name)
+{
+	return h->f[i].namelen == strlen(name) &&
+	    strncasecmp(h->buf + h->f[i].off, name, h->f[i].namelen) == 0;
+}
+
+char *
+hdr_value(const struct hdr *h, size_t i)
+{
+	const char	*s = h->buf + h->f[i].off;
+	size_t		 len = h->f[i].len, j, w = 0;
+	char		*v;
+
+	j = (const char *)memchr(s, ':', len) - s + 1;
+	if ((v = malloc(len + 1)) == NULL)
+		return NULL;
+	while (j < len && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	for (; j < len; j++) {
+		if (s[j] == '\n')
+			continue;	/* unfolding: the blank after it stays */
+		if (s[j] == '\r' && j + 1 < len && s[j + 1] == '\n')
+			continue;
+		v[w++] = s[j];
+	}
+	v[w] = '\0';
+	return v;
+}
+
+void
+hdr_free(struct hdr *h)
+{
+	if (h->buf != NULL)
+		explicit_bzero(h->buf, h->cap);
+	free(h->buf);
+	free(h->f);
+	if (h->bodystart != NULL)
+		explicit_bzero(h->bodystart, h->bodystartlen);
+	free(h->bodystart);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Address lists: a tokenizer, then one mailbox at a time. */
+
+enum toktype { T_END, T_ATOM, T_QSTR, T_DLIT, T_SPECIAL, T_ERR };
+
+struct tok {
+	enum toktype	 type;
+	const char	*s;
+	size_t		 len;
+};
+
+#define MAXTOK	128	/* tokens in one addr-spec */
+#define SPECIALS	"()<>[]:;@\\,.\""
+
+void
+addrlist_init(struct addrlist *al, const char *s)
+{
+	memset(al, 0, sizeof(*al));
+	al->s = s;
+	al->len = strlen(s);
+}
+
+/* Skip blanks and comments (nested, with quoted pairs). */
+static int
+skipcfws(struct addrlist *al, const char **why)
+{
+	const char	*s = al->s;
+	size_t		 depth;
+
+	for (;;) {
+		while (al->pos < al->len && strchr(" \t\r\n",
+		    s[al->pos]) != NULL)
+			al->pos++;
+		if (al->pos == al->len || s[al->pos] != '(')
+			return 0;
+		for (depth = 0; al->pos < al->len; al->pos++) {
+			if (s[al->pos] == '\\')
+				al->pos++;
+			else if (s[al->pos] == '(')
+				depth++;
+			else if (s[al->pos] == ')' && --depth == 0)
+				break;
+		}
+		if (al->pos >= al->len) {
+			*why = "unterminated comment";
+			return -1;
+		}
+		al->pos++;
+	}
+}
+
+/* A quoted string or domain literal ending in close, with quoted pairs. */
+static size_t
+delimited(const char *s, size_t len, char close)
+{
+	size_t	j;
+
+	for (j = 1; j < len && s[j] != close; j++)
+		if (s[j] == '\\')
+			j++;
+	return j < len ? j + 1 : 0;
+}
+
+static enum toktype
+nexttok(struct addrlist *al, struct tok *t, const char **why)
+{
+	const char	*s;
+	size_t		 rem;
+	unsigned char	 c;
+
+	if (skipcfws(al, why) == -1)
+		return t->type = T_ERR;
+	if (al->pos == al->len)
+		return t->type = T_END;
+	s = t->s = al->s + al->pos;
+	rem = al->len - al->pos;
+	c = *s;
+	if (c == '"' || c == '[') {
+		t->type = c == '"' ? T_QSTR : T_DLIT;
+		if ((t->len = delimited(s, rem, c == '"' ? '"' : ']')) == 0) {
+			*why = c == '"' ? "unterminated quoted string" :
+			    "unterminated domain literal";
+			return t->type = T_ERR;
+		}
+	} else if (strchr("<>@,;:.", c) != NULL) {
+		t->type = T_SPECIAL;
+		t->len = 1;
+	} else if (c < 0x20 || c == 0x7f || strchr(SPECIALS, c) != NULL) {
+		*why = c < 0x20 || c == 0x7f ? "control character" :
+		    c == ')' ? "unbalanced )" : c == ']' ? "unbalanced ]" :
+		    "stray backslash";
+		return t->type = T_ERR;
+	} else {
+		t->type = T_ATOM;
+		for (t->len = 1; t->len < rem; t->len++) {
+			c = s[t->len];
+			if (c <= 0x20 || c == 0x7f || strchr(SPECIALS, c))
+				break;
+		}
+	}
+	al->pos += t->len;
+	return t->type;
+}
+
+static int
+isspecial(const struct tok *t, char c)
+{
+	return t->type == T_SPECIAL && t->s[0] == c;
+}
+
+/*
+ * Check toks against local-part ["@" domain], local-part being words
+ * joined by dots and domain atoms joined by dots or a literal, and write
+ * them out without the blanks and comments between.
+ */
+static int
+addrspec(const struct tok *toks, size_t nt, char *out, size_t outsz,
+    const char **why)
+{
+	size_t	i = 0, w = 0;
+	int	domain = 0;
+
+	for (;;) {
+		if (i == nt || (toks[i].type != T_ATOM &&
+		    (toks[i].type != T_QSTR || domain) &&
+		    (toks[i].type != T_DLIT || !domain ||
+		    !isspecial(&toks[i - 1], '@')))) {
+			*why = "invalid address";
+			return -1;
+		}
+		i++;
+		if (i < nt && isspecial(&toks[i], '.') &&
+		    toks[i - 1].type != T_DLIT)
+			i++;
+		else if (i < nt && isspecial(&toks[i], '@') && !domain) {
+			domain = 1;
+			i++;
+		} else if (i == nt)
+			break;
+		else {
+			*why = "invalid address";
+			return -1;
+		}
+	}
+	for (i = 0; i < nt; i++) {
+		if (w + toks[i].len >= outsz || w + toks[i].len > ADDR_MAX) {
+			*why = "address too long";
+			return -1;
+		}
+		memcpy(out + w, toks[i].s, toks[i].len);
+		w += toks[i].len;
+	}
+	out[w] = '\0';
+	return (*why = addr_check(out)) == NULL ? 0 : -1;
+}
+
+int
+addrlist_next(struct addrlist *al, char *out, size_t outsz, const char **why)
+{
+	struct tok	 toks[MAXTOK], t;
+	size_t		 nt;
+	int		 angle;	/* 0 none, 1 inside <>, 2 after > */
+
+	for (;;) {
+		nt = 0;
+		angle = 0;
+		while (nexttok(al, &t, why) != T_END) {
+			if (t.type == T_ERR)
+				return -1;
+			if (angle == 1 && isspecial(&t, '>')) {
+				angle = 2;
+				continue;
+			}
+			if (angle == 1 && isspecial(&t, ':')) {
+				nt = 0;		/* an obsolete route ends */
+				continue;
+			}
+			if (angle == 1 && isspecial(&t, ','))
+				continue;	/* inside a route */
+			if (angle != 1 && isspecial(&t, ','))
+				break;
+			if (angle != 1 && isspecial(&t, ';') && al->group) {
+				al->group = 0;
+				break;
+			}
+			if (angle == 0 && isspecial(&t, ':') && !al->group) {
+				al->group = 1;	/* a group's name is no address */
+				nt = 0;
+				continue;
+			}
+			if (angle == 0 && isspecial(&t, '<')) {
+				angle = 1;	/* what came before is a name */
+				nt = 0;
+				continue;
+			}
+			if (angle == 2 || isspecial(&t, '<') ||
+			    isspecial(&t, '>') || isspecial(&t, ':') ||
+			    isspecial(&t, ';')) {
+				*why = "invalid address";
+				return -1;
+			}
+			if (nt == MAXTOK) {
+				*why = "address too long";
+				return -1;
+			}
+			toks[nt++] = t;
+		}
+		if (angle == 1) {
+			*why = "unterminated <";
+			return -1;
+		}
+		if (nt > 0)
+			return addrspec(toks, nt, out, outsz, why) == 0 ? 1 : -1;
+		if (t.type == T_END)
+			return 0;
+	}
+}
+
+/* Valid UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static int
+utf8ok(const unsigned char *s)
+{
+	unsigned int	cp;
+	int		n, i;
+
+	while (*s) {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *s & 0x1f;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *s & 0x0f;
+		} else if ((*s & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *s & 0x07;
+		} else
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
+const char *
+addr_check(const char *addr)
+{
+	const unsigned char	*p;
+
+	if (addr[0] == '\0')
+		return "empty address";
+	if (strlen(addr) > ADDR_MAX)
+		return "address too long";
+	if (addr[0] == '-')
+		return "address begins with '-'";
+	for (p = (const unsigned char *)addr; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "control character in address";
+	if (!utf8ok((const unsigned char *)addr))
+		return "invalid UTF-8 in address";
+	return NULL;
+}
+
+/* What is encrypted, and the RFC 3156 message around it. */
+
+static int
+isbcc(const struct hdr *h, size_t i)
+{
+	return hdr_is(h, i, "Bcc") || hdr_is(h, i, "Resent-Bcc");
+}
+
+char *
+hdr_inner(const struct hdr *h, size_t *len)
+{
+	size_t	 i, n = 1 + h->bodystartlen;
+	char	*buf, *w;
+
+	for (i = 0; i < h->n; i++)
+		if (!isbcc(h, i))
+			n += h->f[i].len;
+	if ((w = buf = malloc(n)) == NULL)
+		return NULL;
+	for (i = 0; i < h->n; i++)
+		if (!isbcc(h, i)) {
+			memcpy(w, h->buf + h->f[i].off, h->f[i].len);
+			w += h->f[i].len;
+		}
+	*w++ = '\n';
+	if (h->bodystartlen > 0)
+		memcpy(w, h->bodystart, h->bodystartlen);
+	*len = n;
+	return buf;
+}
+
+/*
+ * The outer header keeps what routing and threading need; everything else
+ * (and these too) travels inside the ciphertext.
+ */
+static const char *const outer[] = {
+	"From", "To", "Cc", "Date", "Message-ID", "Subject", "In-Reply-To",
+	"References"
+};
+
+int
+pgpmime_begin(int fd, const struct hdr *h, const char *boundary)
+{
+	char	buf[1024];
+	size_t	i, k;
+	int	n;
+
+	for (i = 0; i < h->n; i++)
+		for (k = 0; k < sizeof(outer) / sizeof(outer[0]); k++)
+			if (hdr_is(h, i, outer[k]) && spool_write(fd,
+			    h->buf + h->f[i].off, h->f[i].len) == -1)
+				return -1;
+	n = snprintf(buf, sizeof(buf),
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/encrypted;\n"
+	    "\tprotocol=\"application/pgp-encrypted\";\n"
+	    "\tboundary=\"%s\"\n"
+	    "\n"
+	    "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\n"
+	    "--%s\n"
+	    "Content-Type: application/pgp-encrypted\n"
+	    "Content-Description: PGP/MIME version identification\n"
+	    "\n"
+	    "Version: 1\n"
+	    "\n"
+	    "--%s\n"
+	    "Content-Type: application/octet-stream; name=\"encrypted.asc\"\n"
+	    "Content-Description: OpenPGP encrypted message\n"
+	    "Content-Disposition: inline; filename=\"encrypted.asc\"\n"
+	    "\n", boundary, boundary, boundary);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -1;
+	return spool_write(fd, buf, n);
+}
+
+int
+pgpmime_end(int fd, const char *boundary)
+{
+	char	buf[128];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "\n--%s--\n", boundary);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -1;
+	return spool_write(fd, buf, n);
+}

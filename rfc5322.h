@@ -1,0 +1,74 @@
+/*
+ * rfc5322.h: the header section of a message and its address lists.
+ *
+ * hdr_read	read the header section from an input; leaves the body in it
+ *		(a first line that is no header field stays in h->bodystart).
+ *		0, or HDR_ETOOBIG, HDR_ENUL, HDR_EREAD
+ * hdr_add	append a field "Name: value\n"; -1 on overflow
+ * hdr_is	does field i have this name (case-insensitive)
+ * hdr_value	the unfolded value of field i, in a new string
+ * hdr_free	release the section, wiping it (it may be plaintext)
+ *
+ * addrlist_init, addrlist_next	iterate over the addr-specs of an address
+ *		list (To:, Cc:, an operand): display names, comments, groups,
+ *		routes and empty "<>" are dealt with; next returns 1 with the
+ *		address in out, 0 at the end, -1 with *why set on a syntax error
+ * addr_check	is an addr-spec acceptable as a recipient or sender
+ *		(no leading '-', valid UTF-8, bounded); NULL or why not
+ *
+ * hdr_inner	the start of what is encrypted: every field but Bcc and
+ *		Resent-Bcc, the empty line, h->bodystart; a new buffer
+ * pgpmime_begin	write the outer message of RFC 3156 up to where the
+ *		armored ciphertext goes; -1 on a write error
+ * pgpmime_end	write what follows the ciphertext
+ */
+#ifndef RFC5322_H
+#define RFC5322_H
+
+#include <stddef.h>
+
+#include "input.h"
+
+#define HDR_MAXBYTES	(512 * 1024)	/* the whole header section */
+#define HDR_MAXFIELDS	16384
+#define ADDR_MAX	320		/* one address, in bytes */
+
+enum { HDR_OK = 0, HDR_ETOOBIG = -1, HDR_ENUL = -2, HDR_EREAD = -3 };
+
+struct field {
+	size_t	off;		/* into hdr.buf */
+	size_t	len;		/* with continuation lines and final LF */
+	size_t	namelen;
+};
+
+struct hdr {
+	char		*buf;		/* fields as read, each ending in LF */
+	size_t		 len, cap;
+	struct field	*f;
+	size_t		 n, fcap;
+	char		*bodystart;	/* a body line read while looking for a field */
+	size_t		 bodystartlen;
+};
+
+int	 hdr_read(struct hdr *, struct input *);
+int	 hdr_add(struct hdr *, const char *name, const char *value);
+int	 hdr_is(const struct hdr *, size_t i, const char *name);
+char	*hdr_value(const struct hdr *, size_t i);
+void	 hdr_free(struct hdr *);
+
+struct addrlist {
+	const char	*s;
+	size_t		 len, pos;
+	int		 group;		/* inside "name: ...;" */
+};
+
+void		 addrlist_init(struct addrlist *, const char *s);
+int		 addrlist_next(struct addrlist *, char *out, size_t outsz,
+		    const char **why);
+const char	*addr_check(const char *addr);
+
+char	*hdr_inner(const struct hdr *, size_t *len);
+int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary);
+int	 pgpmime_end(int fd, const char *boundary);
+
+#endif
