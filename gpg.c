@@ -289,7 +289,7 @@ endkey(struct listing *l)
 static void
 record(struct listing *l, char *line)
 {
-	char		*f[20], mbox[512], buf[64];
+	char		*f[20], mbox[1024], buf[64];
 	const char	*why;
 	int		 n;
 	size_t		 i;
@@ -313,6 +313,10 @@ record(struct listing *l, char *line)
 		if (n >= 10 && strlen(f[9]) <= FPRLEN)
 			snprintf(l->fpr, sizeof(l->fpr), "%s", f[9]);
 		l->fprdone = 1;
+		for (i = 0; i < l->nq; i++)
+			if (l->q[i].byfpr && strcasecmp(l->fpr,
+			    l->q[i].addr) == 0)
+				l->match[i] = 1;
 	} else if (strcmp(f[0], "sub") == 0 && l->inkey) {
 		l->fprdone = 1;
 		if (strchr(f[11], 'e') == NULL)
@@ -326,7 +330,8 @@ record(struct listing *l, char *line)
 	} else if (strcmp(f[0], "uid") == 0 && l->inkey && n >= 10) {
 		uidmailbox(f[9], mbox, sizeof(mbox));
 		for (i = 0; i < l->nq; i++)
-			if (strcasecmp(mbox, l->q[i].addr) == 0 &&
+			if (!l->q[i].byfpr &&
+			    strcasecmp(mbox, l->q[i].addr) == 0 &&
 			    l->match[i] != 1)
 				l->match[i] = f[1][0] == 'r' ? 2 : 1;
 	}

@@ -30,9 +30,13 @@ struct gpg {
 	const char	*home;		/* the keyring's --homedir */
 };
 
-/* One wanted address and what the keyring holds for it. */
+/*
+ * One wanted address (or, with byfpr, one primary key's fingerprint) and
+ * what the keyring holds for it.
+ */
 struct keyquery {
 	const char	 *addr;
+	int		  byfpr;
 	char		(*fprs)[FPRLEN + 1];	/* usable keys, primary fingerprints */
 	size_t		  nfprs;
 	char		  why[64];	/* when nfprs is 0 */

@@ -70,6 +70,16 @@ struct feed {
 static struct input	 in;
 static int		 reading;	/* stdin is ours to drain on exit */
 
+/* Leave without sending: let the caller finish writing, wipe, exit. */
+static void __attribute__((noreturn))
+leave(int ex)
+{
+	if (reading)
+		input_drain(&in);
+	explicit_bzero(&in, sizeof(in));
+	exit(ex);
+}
+
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int ex, const char *fmt, ...)
 {
@@ -80,10 +90,7 @@ die(int ex, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	if (reading)
-		input_drain(&in);
-	explicit_bzero(&in, sizeof(in));
-	exit(ex);
+	leave(ex);
 }
 
 /* Short, printable: hostile input goes into error lines through this. */
@@ -225,14 +232,24 @@ headerrcpts(const struct hdr *h, struct rcpts *rs)
 	char		*v, buf[80];
 	size_t		 i, k, first = h->n, last = h->n;
 
-	for (i = 0; i < h->n; i++)
-		if (h->f[i].namelen > 7 &&
-		    strncasecmp(h->buf + h->f[i].off, "Resent-", 7) == 0) {
-			if (first == h->n)
-				first = i;
-			last = i + 1;
-		} else if (first != h->n)
-			break;
+	for (i = 0; i < h->n && last == h->n; i++) {
+		if (h->f[i].namelen <= 7 ||
+		    strncasecmp(h->buf + h->f[i].off, "Resent-", 7) != 0) {
+			if (first != h->n)
+				last = i;
+			continue;
+		}
+		if (first == h->n) {
+			first = i;
+			continue;
+		}
+		/* A field the block already has starts an older block. */
+		for (k = first; k < i; k++)
+			if (h->f[k].namelen == h->f[i].namelen &&
+			    strncasecmp(h->buf + h->f[k].off, h->buf +
+			    h->f[i].off, h->f[i].namelen) == 0)
+				last = i;
+	}
 	for (i = first; i < last; i++)
 		for (k = 0; k < 3; k++)
 			if (hdr_is(h, i, resent[k]))
@@ -412,6 +429,36 @@ handoff(const struct conf *c, const struct opts *o, const char *sender,
 	return EX_OK;
 }
 
+/*
+ * gpg refused a fingerprint the keymap names.  Say whose it is and why,
+ * from the keyring's own listing when it has one: this costs a gpg run
+ * only when sending has already failed.
+ */
+static void __attribute__((noreturn))
+badkey(const struct gpg *g, const struct rcpts *rs, const struct gpgjob *job,
+    const char *gpgerr)
+{
+	struct keyquery	 kq;
+	char		 err[ERRLEN], why[128];
+	size_t		 i, k;
+
+	memset(&kq, 0, sizeof(kq));
+	kq.addr = job->badrcpt;
+	kq.byfpr = 1;
+	snprintf(why, sizeof(why), "%s: key %s", gpg_invrecp(job->badreason),
+	    job->badrcpt);
+	if (gpg_findkeys(g, &kq, 1, err, sizeof(err)) == GPG_OK &&
+	    kq.nfprs == 0 && strcmp(kq.why, "no key") != 0)
+		snprintf(why, sizeof(why), "%s", kq.why);
+	free(kq.fprs);
+	for (i = 0; i < rs->n; i++)
+		for (k = 0; k < rs->r[i].e->nfprs; k++)
+			if (strcasecmp(rs->r[i].e->fprs[k], job->badrcpt) == 0)
+				die(EX_NOUSER, "%s: no usable key (%s)",
+				    rs->r[i].addr, why);
+	die(EX_NOUSER, "%s", gpgerr);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -552,7 +599,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (bad)
-		die(EX_NOUSER, "nothing sent");
+		leave(EX_NOUSER);	/* each recipient has had its line */
 
 	/*
 	 * Make every output.  The plaintext of those who get ciphertext
@@ -583,17 +630,8 @@ main(int argc, char *argv[])
 		if (f.werr != 0)
 			die(EX_IOERR, "writing the plain copy: %s",
 			    strerror(f.werr));
-		if (r == GPG_EKEY) {
-			for (i = 0; i < rs.n; i++)
-				for (k = 0; k < rs.r[i].e->nfprs; k++)
-					if (strcmp(rs.r[i].e->fprs[k],
-					    job.badrcpt) == 0)
-						die(EX_NOUSER, "%s: no usable "
-						    "key (%s %s)", rs.r[i].addr,
-						    gpg_invrecp(job.badreason),
-						    job.badrcpt);
-			die(EX_NOUSER, "%s", err);
-		}
+		if (r == GPG_EKEY)
+			badkey(&g, &rs, &job, err);
 		if (r == GPG_EIO)
 			die(EX_IOERR, "%s", err);
 		if (r == GPG_EOS)
