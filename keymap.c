@@ -133,18 +133,19 @@ isself(const char *prog)
 	return strcmp(a, b) == 0;
 }
 
-static int
-knownkey(const char *k)
+/* The keys that take one absolute path, and where each goes. */
+static char **
+pathkey(struct conf *c, const char *k)
 {
-	static const char *const keys[] = {
-		"sendmail", "gpg", "gnupghome", "keymap", "spool"
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(k, keys[i]) == 0)
-			return 1;
-	return 0;
+	if (strcmp(k, "gpg") == 0)
+		return &c->gpg;
+	if (strcmp(k, "gnupghome") == 0)
+		return &c->gnupghome;
+	if (strcmp(k, "keymap") == 0)
+		return &c->keymap;
+	if (strcmp(k, "spool") == 0)
+		return &c->spool;
+	return NULL;
 }
 
 static int
@@ -157,13 +158,46 @@ confdefaults(struct conf *c)
 	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
 }
 
+/* The sendmail line: the real sendmail and its fixed arguments. */
+static int
+setsendmail(struct conf *c, char **f, int n, const char *path, size_t lineno,
+    char *err, size_t errlen)
+{
+	int	i;
+
+	if (n < 2 || f[1][0] != '/') {
+		snprintf(err, errlen, "%s:%zu: sendmail needs an absolute path",
+		    path, lineno);
+		return -1;
+	}
+	if (isself(f[1])) {
+		snprintf(err, errlen, "%s:%zu: %s is pgpsendmail itself, not "
+		    "the real sendmail", path, lineno, f[1]);
+		return -1;
+	}
+	c->nsendmail = n - 1;
+	if ((c->sendmail = calloc(n, sizeof(char *))) == NULL)
+		goto oserr;
+	for (i = 1; i < n; i++)
+		if ((c->sendmail[i - 1] = strdup(f[i])) == NULL)
+			goto oserr;
+	return 0;
+oserr:
+	snprintf(err, errlen, "%s", strerror(errno));
+	return -1;
+}
+
 int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
+	static const char *const keys[] = {
+		"sendmail", "gpg", "gnupghome", "keymap", "spool"
+	};
+	size_t	 seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	FILE	*fp;
-	char	*buf = NULL, *f[MAXFIELDS];
-	size_t	 bufsz = 0, lineno = 0;
-	int	 n, i, rc = -1;
+	char	*buf = NULL, *f[MAXFIELDS], **dst;
+	size_t	 bufsz = 0, lineno = 0, k;
+	int	 n, rc = -1;
 
 	memset(c, 0, sizeof(*c));
 	if (path == NULL)
@@ -176,51 +210,29 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		return -1;
 	while ((n = nextline(fp, path, &lineno, &buf, &bufsz, f, err,
 	    errlen)) > 0) {
-		if (!knownkey(f[0])) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]) &&
+		    strcmp(f[0], keys[k]) != 0; k++)
+			;
+		if (k == sizeof(keys) / sizeof(keys[0])) {
 			snprintf(err, errlen, "%s:%zu: unknown key %s", path,
 			    lineno, f[0]);
 			goto out;
 		}
-		if (strcmp(f[0], "sendmail") != 0 && n != 2) {
+		if (seen[k] != 0) {
+			snprintf(err, errlen, "%s:%zu: %s already set at line "
+			    "%zu", path, lineno, f[0], seen[k]);
+			goto out;
+		}
+		seen[k] = lineno;
+		if ((dst = pathkey(c, f[0])) == NULL) {
+			if (setsendmail(c, f, n, path, lineno, err,
+			    errlen) == -1)
+				goto out;
+		} else if (n != 2) {
 			snprintf(err, errlen, "%s:%zu: %s takes one value",
 			    path, lineno, f[0]);
 			goto out;
-		}
-		if (strcmp(f[0], "sendmail") == 0) {
-			if (n < 2 || f[1][0] != '/') {
-				snprintf(err, errlen, "%s:%zu: sendmail needs "
-				    "an absolute path", path, lineno);
-				goto out;
-			}
-			if (isself(f[1])) {
-				snprintf(err, errlen, "%s:%zu: %s is "
-				    "pgpsendmail itself, not the real sendmail",
-				    path, lineno, f[1]);
-				goto out;
-			}
-			for (i = 0; c->sendmail && c->sendmail[i]; i++)
-				free(c->sendmail[i]);
-			free(c->sendmail);
-			c->nsendmail = n - 1;
-			if ((c->sendmail = calloc(n, sizeof(char *))) == NULL)
-				goto oserr;
-			for (i = 1; i < n; i++)
-				if ((c->sendmail[i - 1] = strdup(f[i])) == NULL)
-					goto oserr;
-		} else if (strcmp(f[0], "gpg") == 0) {
-			if (setpath(&c->gpg, f[1], path, lineno, err,
-			    errlen) == -1)
-				goto out;
-		} else if (strcmp(f[0], "gnupghome") == 0) {
-			if (setpath(&c->gnupghome, f[1], path, lineno, err,
-			    errlen) == -1)
-				goto out;
-		} else if (strcmp(f[0], "keymap") == 0) {
-			if (setpath(&c->keymap, f[1], path, lineno, err,
-			    errlen) == -1)
-				goto out;
-		} else if (setpath(&c->spool, f[1], path, lineno, err,
-		    errlen) == -1)
+		} else if (setpath(dst, f[1], path, lineno, err, errlen) == -1)
 			goto out;
 	}
 	if (n == -1)
@@ -231,9 +243,6 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	rc = 0;
-	goto out;
-oserr:
-	snprintf(err, errlen, "%s", strerror(errno));
 out:
 	free(buf);
 	fclose(fp);

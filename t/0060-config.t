@@ -1,7 +1,7 @@
 #!/bin/sh
 # Config and keymap files: errors are EX_CONFIG (78) with FILE:LINE, nothing sent.
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 41
 
 mkkey alice alice@example.org
 mkconf
@@ -34,6 +34,10 @@ PGPSENDMAIL_CONF=$T/conf
 
 conf "sendmail $fake" "gnupghome $T/sys" "colour blue" "keymap $T/keymap"
 fails "an unknown config key" "$T/conf:3"
+conf "sendmail $fake" "gnupghome $T/sys" "keymap $T/keymap" "gnupghome $T/other"
+fails "a config key set twice" "$T/conf:4"
+conf "sendmail $fake" "gnupghome $T/sys" "keymap $T/keymap" "gpg relative/gpg"
+fails "a relative gpg path" "$T/conf:4"
 conf "gnupghome $T/sys" "keymap $T/keymap"
 reset_out
 send alice@example.org <"$T/in"
