@@ -171,7 +171,7 @@ waitchild(pid_t pid, int *ws)
 /* Key listing: --with-colons records, one key at a time. */
 
 struct listing {
-	struct keyquery	*q;
+	struct keyquery	**q;
 	size_t		 nq;
 	unsigned char	*match;		/* per query: 1 user ID, 2 revoked one */
 	int		 inkey;
@@ -180,6 +180,10 @@ struct listing {
 	char		 pubwhy[64];	/* why the key is unusable, or "" */
 	int		 enc;		/* has a usable encryption key */
 	char		 encwhy[64];	/* why its encryption subkeys are not */
+	long long	 pubexp;	/* expiry of the primary key, 0 never */
+	long long	 encexp;	/* of the longest-lived encryption key */
+	char		 firstuid[UIDLEN];
+	char		*uids;		/* per query: the user ID that matched */
 	time_t		 now;
 };
 
@@ -221,16 +225,18 @@ keystate(const char *validity, const char *expires, time_t now, char *buf,
 	return NULL;
 }
 
-/* The mailbox of a user ID: what is in its last <>, or all of it. */
+/*
+ * A user ID, unescaped into buf, and its mailbox: what is in its last <>,
+ * or all of it.
+ */
 static void
-uidmailbox(const char *uid, char *out, size_t outsz)
+uidmailbox(const char *uid, char *out, size_t outsz, char *buf, size_t bufsz)
 {
-	char		 buf[1024];
 	const char	*s, *lt, *gt;
 	size_t		 w = 0;
 	unsigned int	 c;
 
-	for (s = uid; *s && w + 1 < sizeof(buf); s++) {
+	for (s = uid; *s && w + 1 < bufsz; s++) {
 		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x",
 		    &c) == 1) {
 			buf[w++] = c;
@@ -252,7 +258,7 @@ static void
 endkey(struct listing *l)
 {
 	struct keyquery	*q;
-	char		(*nf)[FPRLEN + 1];
+	struct keyinfo	*nk, *k;
 	const char	*why;
 	size_t		 i;
 
@@ -262,7 +268,7 @@ endkey(struct listing *l)
 	for (i = 0; i < l->nq; i++) {
 		if (l->match[i] == 0)
 			continue;
-		q = &l->q[i];
+		q = l->q[i];
 		if (l->pubwhy[0] != '\0')
 			why = l->pubwhy;
 		else if (!l->enc)
@@ -278,19 +284,27 @@ endkey(struct listing *l)
 				snprintf(q->why, sizeof(q->why), "%s", why);
 			continue;
 		}
-		if ((nf = reallocarray(q->fprs, q->nfprs + 1,
-		    sizeof(*q->fprs))) == NULL)
+		if ((nk = reallocarray(q->keys, q->nkeys + 1,
+		    sizeof(*q->keys))) == NULL)
 			continue;	/* one key fewer: fails closed */
-		q->fprs = nf;
-		memcpy(q->fprs[q->nfprs++], l->fpr, sizeof(l->fpr));
+		q->keys = nk;
+		k = &q->keys[q->nkeys++];
+		memcpy(k->fpr, l->fpr, sizeof(k->fpr));
+		snprintf(k->uid, sizeof(k->uid), "%s", q->byfpr ?
+		    l->firstuid : l->uids + i * sizeof(k->uid));
+		k->expires = l->pubexp;
+		if (l->encexp != 0 && (k->expires == 0 ||
+		    l->encexp < k->expires))
+			k->expires = l->encexp;
 	}
 }
 
 static void
 record(struct listing *l, char *line)
 {
-	char		*f[20], mbox[1024], buf[64];
+	char		*f[20], mbox[1024], full[1024], buf[64];
 	const char	*why;
+	long long	 exp;
 	int		 n;
 	size_t		 i;
 
@@ -303,6 +317,9 @@ record(struct listing *l, char *line)
 		l->fprdone = 0;
 		l->fpr[0] = '\0';
 		l->encwhy[0] = '\0';
+		l->firstuid[0] = '\0';
+		l->pubexp = strtoll(f[6], NULL, 10);
+		l->encexp = 0;
 		memset(l->match, 0, l->nq);
 		why = keystate(f[1], f[6], l->now, buf, sizeof(buf));
 		if (why == NULL && strchr(f[11], 'D') != NULL)
@@ -314,31 +331,42 @@ record(struct listing *l, char *line)
 			snprintf(l->fpr, sizeof(l->fpr), "%s", f[9]);
 		l->fprdone = 1;
 		for (i = 0; i < l->nq; i++)
-			if (l->q[i].byfpr && strcasecmp(l->fpr,
-			    l->q[i].addr) == 0)
+			if (l->q[i]->byfpr && strcasecmp(l->fpr,
+			    l->q[i]->addr) == 0)
 				l->match[i] = 1;
 	} else if (strcmp(f[0], "sub") == 0 && l->inkey) {
 		l->fprdone = 1;
 		if (strchr(f[11], 'e') == NULL)
 			return;
 		why = keystate(f[1], f[6], l->now, buf, sizeof(buf));
-		if (why == NULL)
+		if (why == NULL) {
+			exp = strtoll(f[6], NULL, 10);
+			if (!l->enc || (l->encexp != 0 && (exp == 0 ||
+			    exp > l->encexp)))
+				l->encexp = exp;
 			l->enc = 1;
+		}
 		else if (l->encwhy[0] == '\0')
 			snprintf(l->encwhy, sizeof(l->encwhy),
 			    "encryption subkey %s", why);
 	} else if (strcmp(f[0], "uid") == 0 && l->inkey && n >= 10) {
-		uidmailbox(f[9], mbox, sizeof(mbox));
+		uidmailbox(f[9], mbox, sizeof(mbox), full, sizeof(full));
+		if (l->firstuid[0] == '\0')
+			snprintf(l->firstuid, sizeof(l->firstuid), "%.*s",
+			    (int)sizeof(l->firstuid) - 1, full);
 		for (i = 0; i < l->nq; i++)
-			if (!l->q[i].byfpr &&
-			    strcasecmp(mbox, l->q[i].addr) == 0 &&
-			    l->match[i] != 1)
+			if (!l->q[i]->byfpr &&
+			    strcasecmp(mbox, l->q[i]->addr) == 0 &&
+			    l->match[i] != 1) {
 				l->match[i] = f[1][0] == 'r' ? 2 : 1;
+				snprintf(l->uids + i * UIDLEN, UIDLEN, "%.*s",
+				    UIDLEN - 1, full);
+			}
 	}
 }
 
 int
-gpg_findkeys(const struct gpg *g, struct keyquery *q, size_t nq, char *err,
+gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
     size_t errlen)
 {
 	const char	*av[MAXARGS];
@@ -356,9 +384,11 @@ gpg_findkeys(const struct gpg *g, struct keyquery *q, size_t nq, char *err,
 	l.nq = nq;
 	l.now = time(NULL);
 	if ((l.match = calloc(nq, 1)) == NULL ||
+	    (l.uids = calloc(nq, UIDLEN)) == NULL ||
 	    (line = malloc(LISTLINE)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(l.match);
+		free(l.uids);
 		return GPG_EOS;
 	}
 	n = baseargs(g, av);
@@ -370,6 +400,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery *q, size_t nq, char *err,
 	if ((pid = spawn(g, av, NULL, &out, &errfd, NULL)) == -1) {
 		snprintf(err, errlen, "cannot start gpg: %s", strerror(errno));
 		free(l.match);
+		free(l.uids);
 		free(line);
 		return GPG_EOS;
 	}
@@ -418,9 +449,10 @@ gpg_findkeys(const struct gpg *g, struct keyquery *q, size_t nq, char *err,
 		rc = GPG_ERUN;
 	}
 	for (i = 0; i < nq; i++)
-		if (q[i].nfprs == 0 && q[i].why[0] == '\0')
-			snprintf(q[i].why, sizeof(q[i].why), "no key");
+		if (q[i]->nkeys == 0 && q[i]->why[0] == '\0')
+			snprintf(q[i]->why, sizeof(q[i]->why), "no key");
 	free(l.match);
+	free(l.uids);
 	free(line);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #define FPRLEN	64	/* v5/v6 fingerprints; v4 have 40 */
+#define UIDLEN	128	/* what is kept of a user ID */
 
 enum {
 	GPG_OK = 0,
@@ -34,15 +35,21 @@ struct gpg {
  * One wanted address (or, with byfpr, one primary key's fingerprint) and
  * what the keyring holds for it.
  */
-struct keyquery {
-	const char	 *addr;
-	int		  byfpr;
-	char		(*fprs)[FPRLEN + 1];	/* usable keys, primary fingerprints */
-	size_t		  nfprs;
-	char		  why[64];	/* when nfprs is 0 */
+struct keyinfo {
+	char		fpr[FPRLEN + 1];	/* the primary key's */
+	char		uid[UIDLEN];	/* the user ID that matched, or the first */
+	long long	expires;	/* when encryption to it ends; 0 never */
 };
 
-int	gpg_findkeys(const struct gpg *, struct keyquery *, size_t n,
+struct keyquery {
+	const char	*addr;
+	int		 byfpr;
+	struct keyinfo	*keys;		/* the usable keys */
+	size_t		 nkeys;
+	char		 why[64];	/* when nkeys is 0 */
+};
+
+int	gpg_findkeys(const struct gpg *, struct keyquery **, size_t n,
 	    char *err, size_t errlen);
 
 /*

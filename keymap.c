@@ -4,7 +4,7 @@
  * Both are line files: blank lines and lines whose first non-blank is '#'
  * are ignored, fields are separated by blanks, there is no quoting.
  *
- * Config:	KEY VALUE...	(sendmail, gpg, gnupghome, keymap, spool)
+ * Config:	KEY VALUE...	(sendmail, gpg, gnupghome, keymap, spool, flavor)
  * Keymap:	PATTERN ACTION...
  *
  * Every error names FILE:LINE.  A file that anybody may write is refused:
@@ -187,11 +187,33 @@ oserr:
 	return -1;
 }
 
+static int
+setflavor(struct conf *c, const char *val, const char *path, size_t lineno,
+    char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		[FL_POSTFIX] = "postfix", [FL_SENDMAIL] = "sendmail",
+		[FL_EXIM] = "exim", [FL_OPENSMTPD] = "opensmtpd",
+		[FL_MSMTP] = "msmtp", [FL_NULLMAILER] = "nullmailer",
+		[FL_DMA] = "dma"
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(val, names[i]) == 0) {
+			c->flavor = i;
+			return 0;
+		}
+	snprintf(err, errlen, "%s:%zu: flavor %s: want postfix, sendmail, "
+	    "exim, opensmtpd, msmtp, nullmailer or dma", path, lineno, val);
+	return -1;
+}
+
 int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	static const char *const keys[] = {
-		"sendmail", "gpg", "gnupghome", "keymap", "spool"
+		"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor"
 	};
 	size_t	 seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	FILE	*fp;
@@ -224,7 +246,7 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			goto out;
 		}
 		seen[k] = lineno;
-		if ((dst = pathkey(c, f[0])) == NULL) {
+		if (strcmp(f[0], "sendmail") == 0) {
 			if (setsendmail(c, f, n, path, lineno, err,
 			    errlen) == -1)
 				goto out;
@@ -232,6 +254,9 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%zu: %s takes one value",
 			    path, lineno, f[0]);
 			goto out;
+		} else if ((dst = pathkey(c, f[0])) == NULL) {
+			if (setflavor(c, f[1], path, lineno, err, errlen) == -1)
+				goto out;
 		} else if (setpath(dst, f[1], path, lineno, err, errlen) == -1)
 			goto out;
 	}

@@ -16,6 +16,12 @@
 
 #define ERRLEN	512	/* room for one error line */
 
+/* Which real sendmail: it decides which options may be passed on. */
+enum flavor {
+	FL_POSTFIX, FL_SENDMAIL, FL_EXIM, FL_OPENSMTPD, FL_MSMTP,
+	FL_NULLMAILER, FL_DMA
+};
+
 struct conf {
 	char	 *path;		/* the file read, for messages */
 	char	**sendmail;	/* backend argv: path, fixed args; NULL-ended */
@@ -24,6 +30,7 @@ struct conf {
 	char	 *gnupghome;	/* the system keyring */
 	char	 *keymap;	/* keymap file */
 	char	 *spool;	/* spool directory */
+	enum flavor flavor;
 };
 
 enum action {

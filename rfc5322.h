@@ -21,6 +21,9 @@
  * pgpmime_begin	write the outer message of RFC 3156 up to where the
  *		armored ciphertext goes; -1 on a write error
  * pgpmime_end	write what follows the ciphertext
+ *
+ * safestr	untrusted text, cut short and with control characters made
+ *		'?', for error lines; returns buf (len at least 4)
  */
 #ifndef RFC5322_H
 #define RFC5322_H
@@ -70,5 +73,6 @@ const char	*addr_check(const char *addr);
 char	*hdr_inner(const struct hdr *, size_t *len);
 int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary);
 int	 pgpmime_end(int fd, const char *boundary);
+const char *safestr(const char *s, char *buf, size_t len);
 
 #endif

@@ -102,7 +102,7 @@ is "$(calls)" 1 "and the second call is not made"
 
 # Exit status is never 75 (PHP's mail() takes 75 for success).
 reset_out
-for args in '-bs' '-k' '--' 'nokey@example.org' '-- -oQ/tmp'; do
+for args in '-bd' '-k' '--' 'nokey@example.org' '-- -oQ/tmp'; do
 	send $args <"$T/in"
 	check "never 75: pgpsendmail $args exits $rc" test "$rc" -ne 75 -a "$rc" -ne 0
 done

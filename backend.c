@@ -1,0 +1,178 @@
+/*
+ * Running the real sendmail.
+ *
+ * Blind pass-through is how peers broke their callers: Exim reads -N as
+ * "do not deliver", Postfix dies on -n and -X, msmtp on -r and -V.  So
+ * each flavor has the list of options it is known to take in the meaning
+ * the caller meant, and only those go on.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+enum {
+	P_F = 1,	/* -F name */
+	P_B = 2,	/* -B type */
+	P_DSN = 4,	/* -N, -R, -V */
+	P_OD = 8	/* -odX */
+};
+
+static const unsigned int takes[] = {
+	[FL_POSTFIX] = P_F | P_B | P_DSN,
+	[FL_SENDMAIL] = P_F | P_B | P_DSN | P_OD,
+	[FL_EXIM] = P_F | P_OD,
+	[FL_OPENSMTPD] = P_F | P_DSN,
+	[FL_MSMTP] = P_F,
+	[FL_NULLMAILER] = P_F,
+	[FL_DMA] = P_F,
+};
+
+static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+
+/* argv: "sendmail", the fixed arguments, then more, NULL-terminated. */
+static const char **
+baseargv(const struct conf *c, size_t more, size_t *k)
+{
+	const char	**av;
+	size_t		  i;
+
+	if ((av = calloc(c->nsendmail + more + 1, sizeof(*av))) == NULL)
+		return NULL;
+	*k = 0;
+	av[(*k)++] = "sendmail";
+	for (i = 1; i < c->nsendmail; i++)
+		av[(*k)++] = c->sendmail[i];
+	return av;
+}
+
+static size_t
+addpasson(const char **av, size_t k, const struct passon *p,
+    enum flavor fl)
+{
+	unsigned int	t = takes[fl];
+
+	if ((t & P_F) && p->fullname != NULL) {
+		av[k++] = "-F";
+		av[k++] = p->fullname;
+	}
+	if ((t & P_B) && p->bodytype != NULL) {
+		av[k++] = "-B";
+		av[k++] = p->bodytype;
+	}
+	if ((t & P_DSN) && p->notify != NULL) {
+		av[k++] = "-N";
+		av[k++] = p->notify;
+	}
+	if ((t & P_DSN) && p->ret != NULL) {
+		av[k++] = "-R";
+		av[k++] = p->ret;
+	}
+	if ((t & P_DSN) && p->envid != NULL) {
+		av[k++] = "-V";
+		av[k++] = p->envid;
+	}
+	if ((t & P_OD) && p->deliverymode != NULL)
+		av[k++] = p->deliverymode;
+	return k;
+}
+
+/*
+ * A failed exec comes back as its errno through a close-on-exec pipe at
+ * fd 3, so that it can be told from the real sendmail exiting 127.
+ */
+int
+backend_send(const struct conf *c, const struct passon *p, const char *sender,
+    int fd, const char *const *rcpt, size_t n, char *err, size_t errlen)
+{
+	const char	**av;
+	size_t		  i, k;
+	pid_t		  pid;
+	int		  ep[2], ws, eno;
+	ssize_t		  r;
+
+	if ((av = baseargv(c, n + 16, &k)) == NULL ||
+	    pipe2(ep, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		free(av);
+		return EX_OSERR;
+	}
+	av[k++] = "-i";
+	av[k++] = "-f";
+	av[k++] = sender;
+	k = addpasson(av, k, p, c->flavor);
+	av[k++] = "--";
+	for (i = 0; i < n; i++)
+		av[k++] = rcpt[i];
+	av[k] = NULL;
+	if (lseek(fd, 0, SEEK_SET) == -1 || (pid = fork()) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		free(av);
+		close(ep[0]);
+		close(ep[1]);
+		return EX_OSERR;
+	}
+	if (pid == 0) {
+		close(ep[0]);
+		if (dup2(fd, 0) == -1 || (ep[1] != 3 && (dup2(ep[1], 3) == -1 ||
+		    fcntl(3, F_SETFD, FD_CLOEXEC) == -1)))
+			_exit(127);
+		closefrom(4);
+		signal(SIGPIPE, SIG_DFL);
+		execve(c->sendmail[0], (char *const *)av, env);
+		eno = errno;
+		(void)write(3, &eno, sizeof(eno));
+		_exit(127);
+	}
+	free(av);
+	close(ep[1]);
+	while ((r = read(ep[0], &eno, sizeof(eno))) == -1 && errno == EINTR)
+		;
+	close(ep[0]);
+	while (waitpid(pid, &ws, 0) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return EX_OSERR;
+		}
+	if (r == sizeof(eno)) {
+		snprintf(err, errlen, "cannot run %s: %s", c->sendmail[0],
+		    strerror(eno));
+		return EX_UNAVAILABLE;
+	}
+	if (WIFSIGNALED(ws)) {
+		snprintf(err, errlen, "%s killed by signal %d",
+		    c->sendmail[0], WTERMSIG(ws));
+		return EX_UNAVAILABLE;
+	}
+	if (WEXITSTATUS(ws) != 0) {
+		snprintf(err, errlen, "%s exited with status %d",
+		    c->sendmail[0], WEXITSTATUS(ws));
+		return EX_UNAVAILABLE;
+	}
+	return EX_OK;
+}
+
+void
+backend_exec(const struct conf *c, const char *const *args)
+{
+	const char	**av;
+	size_t		  k, n;
+
+	for (n = 0; args[n] != NULL; n++)
+		;
+	if ((av = baseargv(c, n, &k)) == NULL)
+		return;
+	memcpy(av + k, args, (n + 1) * sizeof(*av));
+	signal(SIGPIPE, SIG_DFL);
+	execve(c->sendmail[0], (char *const *)av, env);
+	free(av);
+}

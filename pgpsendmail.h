@@ -1,0 +1,83 @@
+/*
+ * pgpsendmail.h: one message, from its envelope to the hand-off; shared
+ * by the sendmail command line (pgpsendmail.c) and the SMTP dialogue
+ * (smtp.c).
+ *
+ * msg_init	a message with its configuration and envelope sender
+ * msg_rcpt	add a recipient from an address list (an operand, an RCPT);
+ *		NULL, or why it is malformed
+ * msg_check	can this recipient be sent to (keymap, keys)?  EX_OK, or
+ *		EX_NOUSER with m->err saying why
+ * msg_header	read the header section from m->in; with m->t, add the
+ *		recipients it names
+ * msg_send	read the message from m->in, encrypt, hand off; EX_OK or a
+ *		sysexit, each failure also written to stderr unless m->quiet
+ *		and the last one kept in m->err
+ * msg_log	one syslog line: sender, recipients, keys, outcome
+ * msg_notice	mail a refusal back to the sender (no body, no Subject);
+ *		EX_OK once the real sendmail has it
+ * msg_reset	forget the message, keep the configuration
+ *
+ * verify	-bv: say what each recipient would get, send nothing; EX_OK
+ *		only if every one could be sent to (verify.c)
+ * smtp_serve	-bs: an SMTP dialogue on stdin and stdout (smtp.c)
+ */
+#ifndef PGPSENDMAIL_H
+#define PGPSENDMAIL_H
+
+#include <stddef.h>
+
+#include "backend.h"
+#include "gpg.h"
+#include "input.h"
+#include "keymap.h"
+#include "rfc5322.h"
+
+#define MAXRCPTS	10000	/* recipients of one message */
+#define REPORTLEN	2048	/* what is kept of the failure lines */
+
+struct rcpt {
+	char			 addr[ADDR_MAX + 1];
+	const struct keymap_entry *e;
+	struct keyquery		 q;	/* for ACT_KEYRING */
+	int			 looked;	/* q is filled in */
+};
+
+struct msg {
+	/* configuration, for every message */
+	const struct conf	*conf;
+	const struct keymap	*km;
+	struct gpg		 g;
+	const struct passon	*pass;
+	const char		*host;
+	const char		*login;
+	int			 t;	/* -t: recipients from the header */
+	int			 quiet;	/* failures go to m->err only */
+
+	/* this message */
+	char			 sender[ADDR_MAX + 1];	/* envelope; "<>" null */
+	struct input		*in;
+	struct hdr		 h;
+	struct rcpt		*r;
+	size_t			 nr;
+	char			 keys[REPORTLEN];	/* fingerprints used */
+	char			 err[ERRLEN];	/* the last failure */
+	char			 report[REPORTLEN];	/* all failure lines */
+};
+
+void		 msg_init(struct msg *, const struct conf *,
+		    const struct keymap *, const struct passon *,
+		    const char *host, const char *login);
+int		 msg_sender(struct msg *, const char *);
+const char	*msg_rcpt(struct msg *, const char *list);
+int		 msg_check(struct msg *, const char *addr);
+int		 msg_header(struct msg *);
+int		 msg_send(struct msg *);
+void		 msg_log(const struct msg *, int ex);
+int		 msg_notice(struct msg *);
+void		 msg_reset(struct msg *);
+
+int		 verify(struct msg *);
+int		 smtp_serve(struct msg *, struct input *);
+
+#endif

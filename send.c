@@ -1,0 +1,740 @@
+/*
+ * The story of one message: read the header section; work out the
+ * recipients; look up each one's keymap line and keys; make every output
+ * (one PGP/MIME message for those who get ciphertext, one copy for those
+ * the keymap says get it plain) in an anonymous 0600 file, streaming the
+ * body through gpg; and only when all of them are complete, hand each to
+ * the real sendmail.  Any failure before that point sends nothing.
+ *
+ * Functions here return a sysexit and leave the words in m->err; the
+ * caller decides what to do with both.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pgpsendmail.h"
+#include "spool.h"
+
+/* What gpg reads: the inner header, then the body as it arrives. */
+struct feed {
+	const char	*pre;
+	size_t		 prelen;
+	int		 predone;
+	struct input	*in;
+	int		 plainfd;	/* a copy goes here, or -1 */
+	int		 werr;		/* errno of a failed copy */
+};
+
+/* What is made before anything is handed off. */
+struct outputs {
+	const char	**encr, **plainr;	/* recipients of each */
+	size_t		  nencr, nplainr;
+	char		**fprs;		/* every key the ciphertext is for */
+	size_t		  nfprs;
+	int		  encfd, plainfd;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+fail(struct msg *m, const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[ERRLEN];
+	size_t	len;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);	/* fmt's arguments may be m->err */
+	va_end(ap);
+	strlcpy(m->err, buf, sizeof(m->err));
+	if (!m->quiet)
+		fprintf(stderr, "pgpsendmail: %s\n", m->err);
+	len = strlen(m->report);
+	snprintf(m->report + len, sizeof(m->report) - len, "%s\n", m->err);
+}
+
+void
+msg_init(struct msg *m, const struct conf *c, const struct keymap *km,
+    const struct passon *pass, const char *host, const char *login)
+{
+	memset(m, 0, sizeof(*m));
+	m->conf = c;
+	m->km = km;
+	m->g.path = c->gpg;
+	m->g.home = c->gnupghome;
+	m->pass = pass;
+	m->host = host;
+	m->login = login;
+	strlcpy(m->sender, login, sizeof(m->sender));
+}
+
+/* The envelope sender: "" and "<>" are the null sender. */
+int
+msg_sender(struct msg *m, const char *s)
+{
+	const char	*why;
+	char		 buf[80];
+
+	if (s[0] == '\0' || strcmp(s, "<>") == 0) {
+		strlcpy(m->sender, "<>", sizeof(m->sender));
+		return EX_OK;
+	}
+	if ((why = addr_check(s)) != NULL) {
+		fail(m, "sender %s: %s", safestr(s, buf, sizeof(buf)), why);
+		return EX_USAGE;
+	}
+	strlcpy(m->sender, s, sizeof(m->sender));
+	return EX_OK;
+}
+
+static int
+addrcpt(struct msg *m, const char *addr)
+{
+	struct rcpt	*nr;
+	size_t		 i;
+
+	for (i = 0; i < m->nr; i++)
+		if (strcasecmp(m->r[i].addr, addr) == 0)
+			return 0;
+	if (m->nr == MAXRCPTS) {
+		errno = E2BIG;
+		return -1;
+	}
+	if ((nr = reallocarray(m->r, m->nr + 1, sizeof(*nr))) == NULL)
+		return -1;
+	m->r = nr;
+	memset(&m->r[m->nr], 0, sizeof(*nr));
+	strlcpy(m->r[m->nr].addr, addr, sizeof(nr->addr));
+	m->nr++;
+	return 0;
+}
+
+const char *
+msg_rcpt(struct msg *m, const char *list)
+{
+	struct addrlist	 al;
+	char		 addr[ADDR_MAX + 1];
+	const char	*why = NULL;
+	int		 r;
+
+	addrlist_init(&al, list);
+	while ((r = addrlist_next(&al, addr, sizeof(addr), &why)) == 1)
+		if (addrcpt(m, addr) == -1)
+			return errno == E2BIG ? "too many recipients" :
+			    "out of memory";
+	return r == -1 ? why : NULL;
+}
+
+/*
+ * With -t: To, Cc and Bcc; but if the first Resent block (the newest, at
+ * the top) names recipients, only those.  A block ends where a field it
+ * already has comes again.
+ */
+static int
+headerrcpts(struct msg *m)
+{
+	static const char *const plain[] = { "To", "Cc", "Bcc" };
+	static const char *const resent[] = {
+		"Resent-To", "Resent-Cc", "Resent-Bcc"
+	};
+	const struct hdr *h = &m->h;
+	const char *const *names = plain;
+	const char	*why;
+	char		*v, buf[80];
+	size_t		 i, k, first = h->n, last = h->n;
+
+	for (i = 0; i < h->n && last == h->n; i++) {
+		if (h->f[i].namelen <= 7 ||
+		    strncasecmp(h->buf + h->f[i].off, "Resent-", 7) != 0) {
+			if (first != h->n)
+				last = i;
+			continue;
+		}
+		if (first == h->n) {
+			first = i;
+			continue;
+		}
+		for (k = first; k < i; k++)
+			if (h->f[k].namelen == h->f[i].namelen &&
+			    strncasecmp(h->buf + h->f[k].off, h->buf +
+			    h->f[i].off, h->f[i].namelen) == 0)
+				last = i;
+	}
+	for (i = first; i < last; i++)
+		for (k = 0; k < 3; k++)
+			if (hdr_is(h, i, resent[k]))
+				names = resent;
+	if (names == plain) {
+		first = 0;
+		last = h->n;
+	}
+	for (i = first; i < last; i++)
+		for (k = 0; k < 3; k++) {
+			if (!hdr_is(h, i, names[k]))
+				continue;
+			if ((v = hdr_value(h, i)) == NULL) {
+				fail(m, "%s", strerror(errno));
+				return EX_OSERR;
+			}
+			if ((why = msg_rcpt(m, v)) != NULL) {
+				fail(m, "%s: %s: %s", names[k],
+				    safestr(v, buf, sizeof(buf)), why);
+				free(v);
+				return EX_DATAERR;
+			}
+			free(v);
+		}
+	return EX_OK;
+}
+
+static int
+hashdr(const struct hdr *h, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < h->n; i++)
+		if (hdr_is(h, i, name))
+			return 1;
+	return 0;
+}
+
+/*
+ * From, Date and Message-ID, as the MTA would add them.  From names the
+ * envelope sender, or the user at this host, with -F's full name.
+ */
+static int
+addheaders(struct msg *m)
+{
+	char		 buf[2 * ADDR_MAX + 300], addr[ADDR_MAX + 300], date[64];
+	char		*w;
+	const char	*p, *fullname = m->pass->fullname;
+	time_t		 now = time(NULL);
+	struct tm	*tm = localtime(&now);
+	int		 bad = 0;
+
+	if (strchr(m->sender, '@') != NULL)
+		strlcpy(addr, m->sender, sizeof(addr));
+	else
+		snprintf(addr, sizeof(addr), "%s@%s", strcmp(m->sender,
+		    "<>") ? m->sender : m->login, m->host);
+	if (!hashdr(&m->h, "From")) {
+		if (fullname != NULL) {
+			w = buf;
+			*w++ = '"';
+			for (p = fullname; *p && w < buf + ADDR_MAX; p++) {
+				if (*p == '"' || *p == '\\')
+					*w++ = '\\';
+				*w++ = *p;
+			}
+			snprintf(w, buf + sizeof(buf) - w, "\" <%s>", addr);
+		} else
+			strlcpy(buf, addr, sizeof(buf));
+		bad |= hdr_add(&m->h, "From", buf);
+	}
+	if (tm == NULL || strftime(date, sizeof(date),
+	    "%a, %d %b %Y %H:%M:%S %z", tm) == 0) {
+		fail(m, "cannot format the date");
+		return EX_OSERR;
+	}
+	if (!hashdr(&m->h, "Date"))
+		bad |= hdr_add(&m->h, "Date", date);
+	if (!hashdr(&m->h, "Message-ID")) {
+		strftime(date, sizeof(date), "%Y%m%d%H%M%S", tm);
+		snprintf(buf, sizeof(buf), "<%s.%08x%08x@%s>", date,
+		    arc4random(), arc4random(), m->host);
+		bad |= hdr_add(&m->h, "Message-ID", buf);
+	}
+	if (bad) {
+		fail(m, "header section too large");
+		return EX_DATAERR;
+	}
+	return EX_OK;
+}
+
+static int
+readheader(struct msg *m)
+{
+	switch (hdr_read(&m->h, m->in)) {
+	case HDR_ETOOBIG:
+		fail(m, "header section too large (over %d bytes or %d "
+		    "fields)", HDR_MAXBYTES, HDR_MAXFIELDS);
+		return EX_DATAERR;
+	case HDR_ENUL:
+		fail(m, "NUL byte in the header section");
+		return EX_DATAERR;
+	case HDR_EREAD:
+		fail(m, "reading the message: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	return addheaders(m);
+}
+
+/*
+ * Each recipient's keymap line, then one keyring lookup for all those
+ * whose line says keyring and that were not looked up yet.
+ */
+static int
+findkeys(struct msg *m)
+{
+	struct keyquery	**q;
+	size_t		  i, n = 0;
+	int		  r;
+
+	if ((q = calloc(m->nr, sizeof(*q))) == NULL) {
+		fail(m, "%s", strerror(errno));
+		return EX_OSERR;
+	}
+	for (i = 0; i < m->nr; i++) {
+		if (m->r[i].looked)
+			continue;
+		m->r[i].e = keymap_lookup(m->km, m->r[i].addr);
+		m->r[i].q.addr = m->r[i].addr;
+		if (m->r[i].e->action == ACT_KEYRING)
+			q[n++] = &m->r[i].q;
+	}
+	r = n > 0 ? gpg_findkeys(&m->g, q, n, m->err, sizeof(m->err)) :
+	    GPG_OK;
+	free(q);
+	if (r != GPG_OK) {
+		fail(m, "%s", m->err);
+		return EX_UNAVAILABLE;
+	}
+	for (i = 0; i < m->nr; i++)
+		m->r[i].looked = 1;
+	return EX_OK;
+}
+
+/* Why recipient r cannot be sent to, or NULL. */
+static int
+refused(struct msg *m, const struct rcpt *r)
+{
+	if (r->e->action == ACT_REJECT) {
+		fail(m, "%s: rejected by keymap (%s:%zu)", r->addr,
+		    r->e->file, r->e->line);
+		return 1;
+	}
+	if (r->e->action == ACT_KEYRING && r->q.nkeys == 0) {
+		fail(m, "%s: no usable key (%s)", r->addr, r->q.why);
+		return 1;
+	}
+	return 0;
+}
+
+int
+msg_check(struct msg *m, const char *addr)
+{
+	const char	*why;
+	char		 buf[80];
+	size_t		 n = m->nr;
+	int		 ex;
+
+	if ((why = msg_rcpt(m, addr)) != NULL) {
+		fail(m, "%s: %s", safestr(addr, buf, sizeof(buf)), why);
+		return EX_DATAERR;
+	}
+	if (m->nr == n)
+		return EX_OK;		/* a repeat */
+	if ((ex = findkeys(m)) != EX_OK || refused(m, &m->r[n])) {
+		free(m->r[n].q.keys);
+		m->nr = n;
+		return ex != EX_OK ? ex : EX_NOUSER;
+	}
+	return EX_OK;
+}
+
+static int
+addfpr(struct outputs *o, const char *fp)
+{
+	char	**nf;
+	size_t	  j;
+
+	for (j = 0; j < o->nfprs; j++)
+		if (strcasecmp(o->fprs[j], fp) == 0)
+			return 0;
+	if ((nf = reallocarray(o->fprs, o->nfprs + 1, sizeof(*nf))) == NULL)
+		return -1;
+	o->fprs = nf;
+	o->fprs[o->nfprs++] = (char *)fp;
+	return 0;
+}
+
+/* Sort the recipients into outputs; every refusal gets its line. */
+static int
+plan(struct msg *m, struct outputs *o)
+{
+	const struct rcpt	*r;
+	size_t			 i, k, len;
+	int			 bad = 0;
+
+	if ((o->encr = calloc(m->nr, sizeof(*o->encr))) == NULL ||
+	    (o->plainr = calloc(m->nr, sizeof(*o->plainr))) == NULL) {
+		fail(m, "%s", strerror(errno));
+		return EX_OSERR;
+	}
+	for (i = 0; i < m->nr; i++) {
+		r = &m->r[i];
+		if (refused(m, r)) {
+			bad = 1;
+			continue;
+		}
+		if (r->e->action == ACT_PLAIN) {
+			o->plainr[o->nplainr++] = r->addr;
+			continue;
+		}
+		o->encr[o->nencr++] = r->addr;
+		for (k = 0; r->e->action == ACT_KEYS && k < r->e->nfprs; k++)
+			if (addfpr(o, r->e->fprs[k]) == -1)
+				goto oserr;
+		for (k = 0; r->e->action == ACT_KEYRING && k < r->q.nkeys;
+		    k++)
+			if (addfpr(o, r->q.keys[k].fpr) == -1)
+				goto oserr;
+	}
+	for (i = 0; i < o->nfprs; i++) {
+		len = strlen(m->keys);
+		snprintf(m->keys + len, sizeof(m->keys) - len, "%s%s",
+		    i ? "," : "", o->fprs[i]);
+	}
+	return bad ? EX_NOUSER : EX_OK;
+oserr:
+	fail(m, "%s", strerror(errno));
+	return EX_OSERR;
+}
+
+static ssize_t
+feed(void *ctx, const char **p)
+{
+	struct feed	*f = ctx;
+	ssize_t		 n;
+
+	if (!f->predone) {
+		f->predone = 1;
+		*p = f->pre;
+		n = f->prelen;
+	} else {
+		if ((n = input_fill(f->in)) <= 0)
+			return n;
+		*p = f->in->p;
+		f->in->p += n;
+		f->in->n = 0;
+	}
+	if (f->plainfd != -1 && spool_write(f->plainfd, *p, n) == -1) {
+		f->werr = errno;
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * gpg refused a fingerprint the keymap names.  Say whose it is and why,
+ * from the keyring's own listing when it has one: this costs a gpg run
+ * only when sending has already failed.
+ */
+static int
+badkey(struct msg *m, const struct gpgjob *job)
+{
+	struct keyquery	 kq, *kqp = &kq;
+	char		 err[ERRLEN], why[128];
+	size_t		 i, k;
+
+	memset(&kq, 0, sizeof(kq));
+	kq.addr = job->badrcpt;
+	kq.byfpr = 1;
+	snprintf(why, sizeof(why), "%s: key %s", gpg_invrecp(job->badreason),
+	    job->badrcpt);
+	if (gpg_findkeys(&m->g, &kqp, 1, err, sizeof(err)) == GPG_OK &&
+	    kq.nkeys == 0 && strcmp(kq.why, "no key") != 0)
+		snprintf(why, sizeof(why), "%s", kq.why);
+	free(kq.keys);
+	for (i = 0; i < m->nr; i++)
+		for (k = 0; k < m->r[i].e->nfprs; k++)
+			if (strcasecmp(m->r[i].e->fprs[k], job->badrcpt) == 0) {
+				fail(m, "%s: no usable key (%s)", m->r[i].addr,
+				    why);
+				return EX_NOUSER;
+			}
+	fail(m, "gpg refused key %s: %s", job->badrcpt,
+	    gpg_invrecp(job->badreason));
+	return EX_NOUSER;
+}
+
+/*
+ * Make every output.  The plaintext of those who get ciphertext only
+ * passes through pipes; the files hold ciphertext, or the copy the keymap
+ * says is plain.
+ */
+static int
+make(struct msg *m, struct outputs *o)
+{
+	struct gpgjob	 job;
+	struct feed	 f;
+	char		 boundary[64];
+	const char	*p;
+	ssize_t		 n;
+	int		 r, ex = EX_OK;
+
+	memset(&f, 0, sizeof(f));
+	f.in = m->in;
+	f.plainfd = -1;
+	if (o->nplainr > 0 && (f.plainfd = o->plainfd =
+	    spool_open(m->conf->spool, m->err, sizeof(m->err))) == -1) {
+		fail(m, "%s", m->err);
+		return EX_IOERR;
+	}
+	if ((f.pre = hdr_inner(&m->h, &f.prelen)) == NULL) {
+		fail(m, "%s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (o->nencr == 0) {
+		while ((n = feed(&f, &p)) > 0)
+			;
+		if (n == -1 && f.werr != 0) {
+			fail(m, "writing the plain copy: %s",
+			    strerror(f.werr));
+			ex = EX_IOERR;
+		} else if (n == -1) {
+			fail(m, "reading the message: %s", strerror(errno));
+			ex = EX_IOERR;
+		}
+		goto out;
+	}
+	snprintf(boundary, sizeof(boundary), "pgpsendmail-%08x%08x",
+	    arc4random(), arc4random());
+	if ((o->encfd = spool_open(m->conf->spool, m->err,
+	    sizeof(m->err))) == -1) {
+		fail(m, "%s", m->err);
+		ex = EX_IOERR;
+		goto out;
+	}
+	if (pgpmime_begin(o->encfd, &m->h, boundary) == -1) {
+		fail(m, "writing the ciphertext: %s", strerror(errno));
+		ex = EX_IOERR;
+		goto out;
+	}
+	memset(&job, 0, sizeof(job));
+	job.fprs = o->fprs;
+	job.nfprs = o->nfprs;
+	job.outfd = o->encfd;
+	r = gpg_encrypt(&m->g, &job, 1, feed, &f, m->err, sizeof(m->err));
+	if (f.werr != 0) {
+		fail(m, "writing the plain copy: %s", strerror(f.werr));
+		ex = EX_IOERR;
+	} else if (r == GPG_EKEY)
+		ex = badkey(m, &job);
+	else if (r != GPG_OK) {
+		fail(m, "%s", m->err);
+		ex = r == GPG_EIO ? EX_IOERR : r == GPG_EOS ? EX_OSERR :
+		    EX_UNAVAILABLE;
+	} else if (pgpmime_end(o->encfd, boundary) == -1) {
+		fail(m, "writing the ciphertext: %s", strerror(errno));
+		ex = EX_IOERR;
+	}
+out:
+	explicit_bzero((char *)f.pre, f.prelen);
+	free((char *)f.pre);
+	return ex;
+}
+
+/* Every output is complete: from here on, hand them over. */
+static int
+handoff(struct msg *m, struct outputs *o)
+{
+	int	ex;
+
+	if (o->nencr > 0 && (ex = backend_send(m->conf, m->pass, m->sender,
+	    o->encfd, o->encr, o->nencr, m->err, sizeof(m->err))) != EX_OK) {
+		fail(m, "%s", m->err);
+		return ex;
+	}
+	if (o->nplainr > 0 && (ex = backend_send(m->conf, m->pass, m->sender,
+	    o->plainfd, o->plainr, o->nplainr, m->err,
+	    sizeof(m->err))) != EX_OK) {
+		if (o->nencr > 0)
+			fail(m, "%s (the encrypted copy was already sent to "
+			    "%zu recipient%s)", m->err, o->nencr,
+			    o->nencr > 1 ? "s" : "");
+		else
+			fail(m, "%s", m->err);
+		return ex;
+	}
+	return EX_OK;
+}
+
+int
+msg_header(struct msg *m)
+{
+	int	ex;
+
+	if ((ex = readheader(m)) != EX_OK)
+		return ex;
+	return m->t ? headerrcpts(m) : EX_OK;
+}
+
+int
+msg_send(struct msg *m)
+{
+	struct outputs	o;
+	int		ex;
+
+	memset(&o, 0, sizeof(o));
+	o.encfd = o.plainfd = -1;
+	if ((ex = msg_header(m)) != EX_OK)
+		return ex;
+	if (m->nr == 0) {
+		fail(m, "no recipients");
+		return EX_USAGE;
+	}
+	if ((ex = findkeys(m)) == EX_OK &&
+	    (ex = plan(m, &o)) == EX_OK &&
+	    (ex = make(m, &o)) == EX_OK)
+		ex = handoff(m, &o);
+	if (o.encfd != -1)
+		close(o.encfd);
+	if (o.plainfd != -1)
+		close(o.plainfd);
+	free(o.encr);
+	free(o.plainr);
+	free(o.fprs);
+	return ex;
+}
+
+/* "a,b,c" from the recipients, cut to fit. */
+static void
+rcptlist(const struct msg *m, char *buf, size_t len)
+{
+	size_t	i, w = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr && w < len; i++)
+		w += snprintf(buf + w, len - w, "%s%s", i ? "," : "",
+		    m->r[i].addr);
+	if (w >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+void
+msg_log(const struct msg *m, int ex)
+{
+	char	to[1024], why[REPORTLEN], *p;
+
+	rcptlist(m, to, sizeof(to));
+	if (ex == EX_OK) {
+		syslog(LOG_INFO, "from=<%s> to=%s keys=%s status=sent",
+		    m->sender, to, m->keys[0] ? m->keys : "none");
+		return;
+	}
+	strlcpy(why, m->report[0] ? m->report : m->err, sizeof(why));
+	while ((p = strchr(why, '\n')) != NULL)
+		if (p[1] == '\0')
+			*p = '\0';
+		else
+			*p = ';';
+	syslog(LOG_NOTICE, "from=<%s> to=%s status=refused (%d): %s",
+	    m->sender, to[0] ? to : "none", ex, why);
+}
+
+/* The value of the first field called name, shown safely, or "unknown". */
+static void
+fieldvalue(const struct hdr *h, const char *name, char *out, size_t len)
+{
+	size_t	 i;
+	char	*v;
+
+	strlcpy(out, "unknown", len);
+	for (i = 0; i < h->n; i++)
+		if (hdr_is(h, i, name) && (v = hdr_value(h, i)) != NULL) {
+			safestr(v, out, len);
+			free(v);
+			return;
+		}
+}
+
+/*
+ * Tell the sender, by mail, that the message was refused: what and why,
+ * but nothing of the message itself (no body, no Subject).  From the
+ * null sender, so that a notice never causes another.
+ */
+int
+msg_notice(struct msg *m)
+{
+	struct passon	 none;
+	const char	*to[1];
+	char		 date[64], id[200], odate[200], oid[200], rcpts[1024];
+	char		 err[ERRLEN];
+	time_t		 now = time(NULL);
+	struct tm	*tm = localtime(&now);
+	FILE		*fp;
+	int		 fd, ex;
+
+	if (strcmp(m->sender, "<>") == 0)
+		return EX_NOUSER;	/* nobody to tell */
+	if ((fd = spool_open(m->conf->spool, err, sizeof(err))) == -1)
+		return EX_IOERR;
+	if ((fp = fdopen(dup(fd), "w")) == NULL) {
+		close(fd);
+		return EX_OSERR;
+	}
+	if (tm == NULL)
+		tm = gmtime(&now);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", tm);
+	snprintf(id, sizeof(id), "<notice.%08x%08x@%s>", arc4random(),
+	    arc4random(), m->host);
+	fieldvalue(&m->h, "Date", odate, sizeof(odate));
+	fieldvalue(&m->h, "Message-ID", oid, sizeof(oid));
+	rcptlist(m, rcpts, sizeof(rcpts));
+	fprintf(fp, "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
+	    "To: %s\n"
+	    "Subject: Undelivered Mail: refused by pgpsendmail\n"
+	    "Date: %s\n"
+	    "Message-ID: %s\n"
+	    "Auto-Submitted: auto-replied\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "\n"
+	    "pgpsendmail on %s refused to send a message of yours.\n"
+	    "\n"
+	    "  Date:        %s\n"
+	    "  Message-ID:  %s\n"
+	    "  Recipients:  %s\n"
+	    "\n"
+	    "Why:\n"
+	    "%s\n"
+	    "Nothing of the message is included here.\n",
+	    m->host, m->sender, date, id, m->host, odate, oid,
+	    rcpts[0] ? rcpts : "none", m->report[0] ? m->report : m->err);
+	if (fclose(fp) == EOF) {
+		close(fd);
+		return EX_IOERR;
+	}
+	memset(&none, 0, sizeof(none));
+	to[0] = m->sender;
+	ex = backend_send(m->conf, &none, "<>", fd, to, 1, err, sizeof(err));
+	close(fd);
+	if (ex != EX_OK && !m->quiet)
+		fprintf(stderr, "pgpsendmail: the notice to %s was not sent: "
+		    "%s\n", m->sender, err);
+	return ex;
+}
+
+void
+msg_reset(struct msg *m)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nr; i++)
+		free(m->r[i].q.keys);
+	free(m->r);
+	m->r = NULL;
+	m->nr = 0;
+	hdr_free(&m->h);
+	strlcpy(m->sender, m->login, sizeof(m->sender));
+	m->keys[0] = m->err[0] = m->report[0] = '\0';
+}
