@@ -76,7 +76,7 @@ kgpg() {	# kgpg HOMEDIR ARGS...: gpg for test setup, chatter to $T/gpg.log
 
 # mkkey NAME EMAIL [KIND]: NAME's key pair in $T/home/NAME, its public half
 # imported into $T/sys.  KIND: ok (default), expired (made on 2020-01-01 with a
-# one-day expiry), revoked, uidrevoked (EMAIL's user ID revoked, another kept),
+# one-day expiry), soon (expires in 10 days), revoked, uidrevoked (EMAIL's user ID revoked, another kept),
 # noencrypt (no encryption subkey), disabled (disabled in $T/sys).
 # Sets $fpr to the primary fingerprint; fpr_of NAME and encid_of NAME repeat it.
 mkkey() {
@@ -88,6 +88,7 @@ mkkey() {
 		_t=--faked-system-time=20200101T000000
 		_exp=1d
 	fi
+	[ "$_kind" = soon ] && _exp=10d
 	mkhome "$h"
 	kgpg "$h" $_t --passphrase '' --quick-gen-key "$1 <$2>" ed25519 cert,sign $_exp
 	fpr=$(timeout 60 gpg --homedir "$h" --with-colons --list-keys 2>/dev/null |
