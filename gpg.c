@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -237,7 +238,8 @@ uidmailbox(const char *uid, char *out, size_t outsz, char *buf, size_t bufsz)
 	unsigned int	 c;
 
 	for (s = uid; *s && w + 1 < bufsz; s++) {
-		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x",
+		if (s[0] == '\\' && s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
+		    isxdigit((unsigned char)s[3]) && sscanf(s + 2, "%2x",
 		    &c) == 1) {
 			buf[w++] = c;
 			s += 3;
@@ -443,8 +445,11 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	closep(&out);
 	closep(&errfd);
 	endkey(&l);
-	if (waitchild(pid, &ws) == -1 || !WIFEXITED(ws) ||
-	    WEXITSTATUS(ws) != 0) {
+	if (waitchild(pid, &ws) == -1) {
+		snprintf(err, errlen, "gpg --list-keys: waitpid: %s",
+		    strerror(errno));
+		rc = GPG_EOS;
+	} else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
 		describe(err, errlen, "gpg --list-keys", ws, tail);
 		rc = GPG_ERUN;
 	}
@@ -526,8 +531,6 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	size_t		  i;
 	int		  n;
 
-	j->pid = -1;
-	j->in = j->out = j->err = j->st = -1;
 	if ((av = calloc(MAXARGS + 2 * j->nfprs, sizeof(*av))) == NULL)
 		return -1;
 	n = baseargs(g, av);
@@ -660,8 +663,13 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 {
 	struct gpgjob	*j;
 	size_t		 i;
+	pid_t		 r;
 	int		 rc = GPG_OK;
 
+	for (i = 0; i < n; i++) {
+		jobs[i].pid = -1;
+		jobs[i].in = jobs[i].out = jobs[i].err = jobs[i].st = -1;
+	}
 	for (i = 0; i < n; i++) {
 		if (startjob(g, &jobs[i]) == -1) {
 			snprintf(err, errlen, "cannot start gpg: %s",
@@ -682,16 +690,21 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 			continue;
 		if (rc != GPG_OK)
 			kill(j->pid, SIGKILL);
-		if (waitchild(j->pid, &j->wstatus) == -1)
-			j->wstatus = -1;
+		r = waitchild(j->pid, &j->wstatus);
 		j->pid = -1;
 		if (rc != GPG_OK)
 			continue;
+		if (r == -1) {
+			snprintf(err, errlen, "gpg: waitpid: %s",
+			    strerror(errno));
+			rc = GPG_EOS;
+			continue;
+		}
 		if (j->badrcpt[0] != '\0') {
 			snprintf(err, errlen, "gpg refused key %s: %s",
 			    j->badrcpt, gpg_invrecp(j->badreason));
 			rc = GPG_EKEY;
-		} else if (j->wstatus == -1 || !WIFEXITED(j->wstatus) ||
+		} else if (!WIFEXITED(j->wstatus) ||
 		    WEXITSTATUS(j->wstatus) != 0) {
 			describe(err, errlen, "gpg", j->wstatus, j->errtail);
 			rc = GPG_ERUN;

@@ -122,15 +122,18 @@ setpath(char **dst, char *val, const char *path, size_t lineno, char *err,
 	return 0;
 }
 
-/* Is the backend this very program?  Exec'ing it would loop forever. */
+/*
+ * Is the backend this very program (by a link, a symlink or a copy's
+ * name)?  Exec'ing it would loop forever.
+ */
 static int
 isself(const char *prog)
 {
-	char	a[PATH_MAX], b[PATH_MAX];
+	struct stat	a, b;
 
-	if (realpath(prog, a) == NULL || realpath("/proc/self/exe", b) == NULL)
+	if (stat(prog, &a) == -1 || stat("/proc/self/exe", &b) == -1)
 		return 0;
-	return strcmp(a, b) == 0;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* The keys that take one absolute path, and where each goes. */

@@ -85,15 +85,20 @@ static void
 sanitize(void)
 {
 	struct rlimit	rl = { 0, 0 };
-	int		fd;
+	int		fd, fl;
 
 	for (fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) == -1 &&
 		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			exit(EX_OSERR);
 	closefrom(3);
+	/* A caller's non-blocking stdin would read as EAGAIN: we wait. */
+	if ((fl = fcntl(0, F_GETFL)) != -1 && (fl & O_NONBLOCK))
+		fcntl(0, F_SETFL, fl & ~O_NONBLOCK);
 	setrlimit(RLIMIT_CORE, &rl);
 	signal(SIGPIPE, SIG_IGN);
+	/* Ignored SIGCHLD would reap gpg and the backend before we can. */
+	signal(SIGCHLD, SIG_DFL);
 	umask(077);
 	openlog("pgpsendmail", LOG_PID, LOG_MAIL);
 }

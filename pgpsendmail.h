@@ -8,6 +8,8 @@
  *		NULL, or why it is malformed
  * msg_check	can this recipient be sent to (keymap, keys)?  EX_OK, or
  *		EX_NOUSER with m->err saying why
+ * msg_keys	each recipient's keymap line and keys (one gpg run for all
+ *		that were not looked up yet)
  * msg_header	read the header section from m->in; with m->t, add the
  *		recipients it names
  * msg_send	read the message from m->in, encrypt, hand off; EX_OK or a
@@ -39,7 +41,8 @@
 struct rcpt {
 	char			 addr[ADDR_MAX + 1];
 	const struct keymap_entry *e;
-	struct keyquery		 q;	/* for ACT_KEYRING */
+	struct keyquery		*q;	/* keyring: one, by address; keys: */
+	size_t			 nq;	/* one for each fingerprint */
 	int			 looked;	/* q is filled in */
 };
 
@@ -60,6 +63,8 @@ struct msg {
 	struct hdr		 h;
 	struct rcpt		*r;
 	size_t			 nr;
+	size_t			*seen;	/* hash of r's addresses: index + 1 */
+	size_t			 nseen;	/* slots, a power of two */
 	char			 keys[REPORTLEN];	/* fingerprints used */
 	char			 err[ERRLEN];	/* the last failure */
 	char			 report[REPORTLEN];	/* all failure lines */
@@ -71,6 +76,7 @@ void		 msg_init(struct msg *, const struct conf *,
 int		 msg_sender(struct msg *, const char *);
 const char	*msg_rcpt(struct msg *, const char *list);
 int		 msg_check(struct msg *, const char *addr);
+int		 msg_keys(struct msg *);
 int		 msg_header(struct msg *);
 int		 msg_send(struct msg *);
 void		 msg_log(const struct msg *, int ex);

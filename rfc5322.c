@@ -67,6 +67,28 @@ hdr_push(struct hdr *h, size_t off, size_t len, size_t namelen)
  * a field: printable ASCII but ':', then optional blanks (obsolete
  * syntax), then ':'.
  */
+/*
+ * Can this start of a line, not yet complete, still be a field?  It can
+ * while it is a field name, maybe followed by blanks: then the rest must
+ * be read.  Once it cannot, the line is body and need not be held.
+ */
+static int
+maybefield(const char *line, size_t len, int fields)
+{
+	size_t	i;
+
+	if (len > 0 && (line[0] == ' ' || line[0] == '\t'))
+		return fields > 0;	/* a continuation line */
+	for (i = 0; i < len && line[i] > 32 && line[i] < 127 &&
+	    line[i] != ':'; i++)
+		;
+	if (i > 998)
+		return 0;	/* no name is longer than a line may be */
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return i == len || line[i] == ':';
+}
+
 static size_t
 fieldname(const char *line, size_t len)
 {
@@ -107,6 +129,9 @@ hdr_read(struct hdr *h, struct input *in)
 			in->p += take;
 			in->n -= take;
 			complete = nl != NULL;
+			if (!complete && !maybefield(h->buf + start,
+			    h->len - start, h->n))
+				break;	/* a body line: the rest streams */
 		}
 		line = h->buf + start;
 		linelen = h->len - start;
@@ -236,8 +261,8 @@ skipcfws(struct addrlist *al, const char **why)
 	size_t		 depth;
 
 	for (;;) {
-		while (al->pos < al->len && strchr(" \t\r\n",
-		    s[al->pos]) != NULL)
+		while (al->pos < al->len && (s[al->pos] == ' ' ||
+		    s[al->pos] == '\t'))
 			al->pos++;
 		if (al->pos == al->len || s[al->pos] != '(')
 			return 0;
@@ -317,6 +342,28 @@ isspecial(const struct tok *t, char c)
 }
 
 /*
+ * A quoted local part that needs no quotes ("alice") is the same mailbox
+ * as the bare one (alice), and must meet the same keymap line: write it
+ * bare and return its length, or 0 if it really needs its quotes.
+ */
+static size_t
+unquote(const char *q, size_t len, char *out)
+{
+	size_t	i, w = 0;
+
+	for (i = 1; i + 1 < len; i++) {
+		if (q[i] == '\\')
+			i++;
+		if (q[i] == '.' ? (w == 0 || out[w - 1] == '.') :
+		    ((unsigned char)q[i] <= 0x20 || q[i] == 0x7f ||
+		    strchr(SPECIALS, q[i]) != NULL))
+			return 0;
+		out[w++] = q[i];
+	}
+	return (w > 0 && out[w - 1] != '.') ? w : 0;
+}
+
+/*
  * Check toks against local-part ["@" domain], local-part being words
  * joined by dots and domain atoms joined by dots or a literal, and write
  * them out without the blanks and comments between.
@@ -325,7 +372,7 @@ static int
 addrspec(const struct tok *toks, size_t nt, char *out, size_t outsz,
     const char **why)
 {
-	size_t	i = 0, w = 0;
+	size_t	i = 0, w = 0, n;
 	int	domain = 0;
 
 	for (;;) {
@@ -355,11 +402,33 @@ addrspec(const struct tok *toks, size_t nt, char *out, size_t outsz,
 			*why = "address too long";
 			return -1;
 		}
+		if (i == 0 && toks[0].type == T_QSTR && (nt == 1 ||
+		    isspecial(&toks[1], '@')) && (n = unquote(toks[0].s,
+		    toks[0].len, out)) > 0) {
+			w = n;
+			continue;
+		}
 		memcpy(out + w, toks[i].s, toks[i].len);
 		w += toks[i].len;
 	}
 	out[w] = '\0';
 	return (*why = addr_check(out)) == NULL ? 0 : -1;
+}
+
+/*
+ * Tokens about to be dropped as a display name or a group's name must be
+ * a phrase: an address there means a missing comma, and dropping it
+ * would lose a recipient without a word.
+ */
+static int
+phrase(const struct tok *toks, size_t nt)
+{
+	size_t	i;
+
+	for (i = 0; i < nt; i++)
+		if (isspecial(&toks[i], '@') || toks[i].type == T_DLIT)
+			return 0;
+	return 1;
 }
 
 int
@@ -390,6 +459,11 @@ addrlist_next(struct addrlist *al, char *out, size_t outsz, const char **why)
 			if (angle != 1 && isspecial(&t, ';') && al->group) {
 				al->group = 0;
 				break;
+			}
+			if (angle == 0 && (isspecial(&t, ':') ||
+			    isspecial(&t, '<')) && !phrase(toks, nt)) {
+				*why = "invalid address (a comma missing?)";
+				return -1;
 			}
 			if (angle == 0 && isspecial(&t, ':') && !al->group) {
 				al->group = 1;	/* a group's name is no address */
@@ -459,6 +533,18 @@ utf8ok(const unsigned char *s)
 		s += n + 1;
 	}
 	return 1;
+}
+
+const char *
+addr_routed(const char *addr)
+{
+	const char	*at = strrchr(addr, '@');
+	size_t		 n = at != NULL ? (size_t)(at - addr) : strlen(addr);
+
+	if (addr[0] != '"' && (memchr(addr, '%', n) != NULL ||
+	    memchr(addr, '!', n) != NULL))
+		return "source routing (% or !) is not allowed in a recipient";
+	return NULL;
 }
 
 const char *

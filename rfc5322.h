@@ -15,6 +15,9 @@
  *		address in out, 0 at the end, -1 with *why set on a syntax error
  * addr_check	is an addr-spec acceptable as a recipient or sender
  *		(no leading '-', valid UTF-8, bounded); NULL or why not
+ * addr_routed	does a recipient route through another (alice%x@host,
+ *		x!alice): the MTA would reroute it after the keymap chose;
+ *		NULL or why
  *
  * hdr_inner	the start of what is encrypted: every field but Bcc and
  *		Resent-Bcc, the empty line, h->bodystart; a new buffer
@@ -69,6 +72,7 @@ void		 addrlist_init(struct addrlist *, const char *s);
 int		 addrlist_next(struct addrlist *, char *out, size_t outsz,
 		    const char **why);
 const char	*addr_check(const char *addr);
+const char	*addr_routed(const char *addr);
 
 char	*hdr_inner(const struct hdr *, size_t *len);
 int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary);

@@ -11,6 +11,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,30 +81,78 @@ msg_init(struct msg *m, const struct conf *c, const struct keymap *km,
 int
 msg_sender(struct msg *m, const char *s)
 {
-	const char	*why;
-	char		 buf[80];
+	struct addrlist	 al;
+	const char	*why = "not one address";
+	char		 buf[80], addr[ADDR_MAX + 1];
 
 	if (s[0] == '\0' || strcmp(s, "<>") == 0) {
 		strlcpy(m->sender, "<>", sizeof(m->sender));
 		return EX_OK;
 	}
-	if ((why = addr_check(s)) != NULL) {
+	addrlist_init(&al, s);
+	if (addrlist_next(&al, addr, sizeof(addr), &why) != 1 ||
+	    addrlist_next(&al, buf, sizeof(buf), &why) != 0) {
 		fail(m, "sender %s: %s", safestr(s, buf, sizeof(buf)), why);
 		return EX_USAGE;
 	}
-	strlcpy(m->sender, s, sizeof(m->sender));
+	strlcpy(m->sender, addr, sizeof(m->sender));
 	return EX_OK;
+}
+
+/* FNV-1a of the address in lower case: addresses compare that way. */
+static size_t
+addrhash(const char *s)
+{
+	size_t	h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
+	return h;
+}
+
+/*
+ * The slot of addr in m->seen: where it is, or the empty one where it
+ * would go.  The table is kept at most half full.
+ */
+static size_t *
+seenslot(const struct msg *m, const char *addr)
+{
+	size_t	h = addrhash(addr);
+
+	for (;; h++) {
+		size_t *slot = &m->seen[h & (m->nseen - 1)];
+
+		if (*slot == 0 || strcasecmp(m->r[*slot - 1].addr, addr) == 0)
+			return slot;
+	}
+}
+
+static int
+growseen(struct msg *m)
+{
+	size_t	*old = m->seen, nold = m->nseen, i;
+
+	m->nseen = nold ? nold * 2 : 64;
+	if ((m->seen = calloc(m->nseen, sizeof(*m->seen))) == NULL) {
+		m->seen = old;
+		m->nseen = nold;
+		return -1;
+	}
+	for (i = 0; i < m->nr; i++)
+		*seenslot(m, m->r[i].addr) = i + 1;
+	free(old);
+	return 0;
 }
 
 static int
 addrcpt(struct msg *m, const char *addr)
 {
 	struct rcpt	*nr;
-	size_t		 i;
 
-	for (i = 0; i < m->nr; i++)
-		if (strcasecmp(m->r[i].addr, addr) == 0)
-			return 0;
+	if (2 * (m->nr + 1) > m->nseen && growseen(m) == -1)
+		return -1;
+	if (*seenslot(m, addr) != 0)
+		return 0;
 	if (m->nr == MAXRCPTS) {
 		errno = E2BIG;
 		return -1;
@@ -113,7 +162,7 @@ addrcpt(struct msg *m, const char *addr)
 	m->r = nr;
 	memset(&m->r[m->nr], 0, sizeof(*nr));
 	strlcpy(m->r[m->nr].addr, addr, sizeof(nr->addr));
-	m->nr++;
+	*seenslot(m, addr) = ++m->nr;
 	return 0;
 }
 
@@ -126,10 +175,13 @@ msg_rcpt(struct msg *m, const char *list)
 	int		 r;
 
 	addrlist_init(&al, list);
-	while ((r = addrlist_next(&al, addr, sizeof(addr), &why)) == 1)
+	while ((r = addrlist_next(&al, addr, sizeof(addr), &why)) == 1) {
+		if ((why = addr_routed(addr)) != NULL)
+			return why;
 		if (addrcpt(m, addr) == -1)
 			return errno == E2BIG ? "too many recipients" :
 			    "out of memory";
+	}
 	return r == -1 ? why : NULL;
 }
 
@@ -278,31 +330,57 @@ readheader(struct msg *m)
 }
 
 /*
- * Each recipient's keymap line, then one keyring lookup for all those
- * whose line says keyring and that were not looked up yet.
+ * A recipient's queries: by address for a keyring line, by fingerprint
+ * for each key a keymap line names (so that a disabled, expired or
+ * revoked key is refused as surely as one found by address).
  */
 static int
-findkeys(struct msg *m)
+queries(struct rcpt *r)
 {
-	struct keyquery	**q;
-	size_t		  i, n = 0;
-	int		  r;
+	size_t	k;
 
-	if ((q = calloc(m->nr, sizeof(*q))) == NULL) {
-		fail(m, "%s", strerror(errno));
-		return EX_OSERR;
+	r->nq = r->e->action == ACT_KEYRING ? 1 : r->e->nfprs;
+	if (r->nq == 0)
+		return 0;
+	if ((r->q = calloc(r->nq, sizeof(*r->q))) == NULL)
+		return -1;
+	if (r->e->action == ACT_KEYRING)
+		r->q[0].addr = r->addr;
+	for (k = 0; r->e->action == ACT_KEYS && k < r->nq; k++) {
+		r->q[k].addr = r->e->fprs[k];
+		r->q[k].byfpr = 1;
 	}
+	return 0;
+}
+
+/*
+ * Each recipient's keymap line, then one gpg run for the keys of all
+ * those not looked up yet.
+ */
+int
+msg_keys(struct msg *m)
+{
+	struct keyquery	**q = NULL;
+	size_t		  i, k, n = 0;
+	int		  r = GPG_OK;
+
 	for (i = 0; i < m->nr; i++) {
 		if (m->r[i].looked)
 			continue;
 		m->r[i].e = keymap_lookup(m->km, m->r[i].addr);
-		m->r[i].q.addr = m->r[i].addr;
-		if (m->r[i].e->action == ACT_KEYRING)
-			q[n++] = &m->r[i].q;
+		if (queries(&m->r[i]) == -1)
+			goto oserr;
+		n += m->r[i].nq;
 	}
-	r = n > 0 ? gpg_findkeys(&m->g, q, n, m->err, sizeof(m->err)) :
-	    GPG_OK;
-	free(q);
+	if (n > 0) {
+		if ((q = calloc(n, sizeof(*q))) == NULL)
+			goto oserr;
+		for (i = 0, n = 0; i < m->nr; i++)
+			for (k = 0; !m->r[i].looked && k < m->r[i].nq; k++)
+				q[n++] = &m->r[i].q[k];
+		r = gpg_findkeys(&m->g, q, n, m->err, sizeof(m->err));
+		free(q);
+	}
 	if (r != GPG_OK) {
 		fail(m, "%s", m->err);
 		return EX_UNAVAILABLE;
@@ -310,22 +388,41 @@ findkeys(struct msg *m)
 	for (i = 0; i < m->nr; i++)
 		m->r[i].looked = 1;
 	return EX_OK;
+oserr:
+	fail(m, "%s", strerror(errno));
+	return EX_OSERR;
 }
 
-/* Why recipient r cannot be sent to, or NULL. */
+/* Can recipient r not be sent to?  Then say why. */
 static int
 refused(struct msg *m, const struct rcpt *r)
 {
+	size_t	k;
+
 	if (r->e->action == ACT_REJECT) {
 		fail(m, "%s: rejected by keymap (%s:%zu)", r->addr,
 		    r->e->file, r->e->line);
 		return 1;
 	}
-	if (r->e->action == ACT_KEYRING && r->q.nkeys == 0) {
-		fail(m, "%s: no usable key (%s)", r->addr, r->q.why);
-		return 1;
-	}
+	for (k = 0; k < r->nq; k++)
+		if (r->q[k].nkeys == 0) {
+			fail(m, "%s: no usable key (%s)", r->addr,
+			    r->q[k].why);
+			return 1;
+		}
 	return 0;
+}
+
+static void
+freekeys(struct rcpt *r)
+{
+	size_t	k;
+
+	for (k = 0; k < r->nq; k++)
+		free(r->q[k].keys);
+	free(r->q);
+	r->q = NULL;
+	r->nq = 0;
 }
 
 int
@@ -342,8 +439,9 @@ msg_check(struct msg *m, const char *addr)
 	}
 	if (m->nr == n)
 		return EX_OK;		/* a repeat */
-	if ((ex = findkeys(m)) != EX_OK || refused(m, &m->r[n])) {
-		free(m->r[n].q.keys);
+	if ((ex = msg_keys(m)) != EX_OK || refused(m, &m->r[n])) {
+		*seenslot(m, m->r[n].addr) = 0;
+		freekeys(&m->r[n]);
 		m->nr = n;
 		return ex != EX_OK ? ex : EX_NOUSER;
 	}
@@ -371,7 +469,7 @@ static int
 plan(struct msg *m, struct outputs *o)
 {
 	const struct rcpt	*r;
-	size_t			 i, k, len;
+	size_t			 i, j, k, len;
 	int			 bad = 0;
 
 	if ((o->encr = calloc(m->nr, sizeof(*o->encr))) == NULL ||
@@ -390,13 +488,10 @@ plan(struct msg *m, struct outputs *o)
 			continue;
 		}
 		o->encr[o->nencr++] = r->addr;
-		for (k = 0; r->e->action == ACT_KEYS && k < r->e->nfprs; k++)
-			if (addfpr(o, r->e->fprs[k]) == -1)
-				goto oserr;
-		for (k = 0; r->e->action == ACT_KEYRING && k < r->q.nkeys;
-		    k++)
-			if (addfpr(o, r->q.keys[k].fpr) == -1)
-				goto oserr;
+		for (k = 0; k < r->nq; k++)
+			for (j = 0; j < r->q[k].nkeys; j++)
+				if (addfpr(o, r->q[k].keys[j].fpr) == -1)
+					goto oserr;
 	}
 	for (i = 0; i < o->nfprs; i++) {
 		len = strlen(m->keys);
@@ -592,7 +687,7 @@ msg_send(struct msg *m)
 		fail(m, "no recipients");
 		return EX_USAGE;
 	}
-	if ((ex = findkeys(m)) == EX_OK &&
+	if ((ex = msg_keys(m)) == EX_OK &&
 	    (ex = plan(m, &o)) == EX_OK &&
 	    (ex = make(m, &o)) == EX_OK)
 		ex = handoff(m, &o);
@@ -730,10 +825,13 @@ msg_reset(struct msg *m)
 	size_t	i;
 
 	for (i = 0; i < m->nr; i++)
-		free(m->r[i].q.keys);
+		freekeys(&m->r[i]);
 	free(m->r);
 	m->r = NULL;
 	m->nr = 0;
+	free(m->seen);
+	m->seen = NULL;
+	m->nseen = 0;
 	hdr_free(&m->h);
 	strlcpy(m->sender, m->login, sizeof(m->sender));
 	m->keys[0] = m->err[0] = m->report[0] = '\0';

@@ -7,7 +7,6 @@
  * gets a warning, so that mail does not start bouncing on a quiet Sunday.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -33,62 +32,30 @@ showkey(const struct keyinfo *k, time_t now)
 		    date, (k->expires - now) / 86400);
 }
 
-/* One query per keyring recipient and per fingerprint the keymap names. */
-static struct keyquery *
-queries(const struct msg *m, size_t *nq)
-{
-	struct keyquery	*q;
-	size_t		 i, k, n = 0;
-
-	for (i = 0; i < m->nr; i++)
-		n += m->r[i].e->action == ACT_KEYRING ? 1 : m->r[i].e->nfprs;
-	if ((q = calloc(n + 1, sizeof(*q))) == NULL)
-		return NULL;
-	for (i = 0, n = 0; i < m->nr; i++) {
-		if (m->r[i].e->action == ACT_KEYRING)
-			q[n++].addr = m->r[i].addr;
-		for (k = 0; k < m->r[i].e->nfprs; k++) {
-			q[n].byfpr = 1;
-			q[n++].addr = m->r[i].e->fprs[k];
-		}
-	}
-	*nq = n;
-	return q;
-}
-
 int
 verify(struct msg *m)
 {
 	const struct keymap_entry *e;
-	struct keyquery	 *q, **qp;
-	size_t		  i, k, j, nq, at = 0;
-	time_t		  now = time(NULL);
-	int		  ex, bad = 0;
-	char		  err[ERRLEN];
+	const struct rcpt	*r;
+	size_t			 i, k, j;
+	time_t			 now = time(NULL);
+	int			 ex, bad = 0;
 
+	m->quiet = 1;
 	if (m->t && (ex = msg_header(m)) != EX_OK)
 		return ex;
 	if (m->nr == 0) {
 		fprintf(stderr, "pgpsendmail: no recipients\n");
 		return EX_USAGE;
 	}
-	for (i = 0; i < m->nr; i++)
-		m->r[i].e = keymap_lookup(m->km, m->r[i].addr);
-	if ((q = queries(m, &nq)) == NULL ||
-	    (qp = calloc(nq + 1, sizeof(*qp))) == NULL) {
-		fprintf(stderr, "pgpsendmail: out of memory\n");
-		return EX_OSERR;
-	}
-	for (i = 0; i < nq; i++)
-		qp[i] = &q[i];
-	if (nq > 0 && gpg_findkeys(&m->g, qp, nq, err, sizeof(err)) !=
-	    GPG_OK) {
-		fprintf(stderr, "pgpsendmail: %s\n", err);
-		return EX_UNAVAILABLE;
+	if ((ex = msg_keys(m)) != EX_OK) {
+		fprintf(stderr, "pgpsendmail: %s\n", m->err);
+		return ex;
 	}
 	for (i = 0; i < m->nr; i++) {
-		e = m->r[i].e;
-		printf("%s\n\tkeymap %s", m->r[i].addr, e->file);
+		r = &m->r[i];
+		e = r->e;
+		printf("%s\n\tkeymap %s", r->addr, e->file);
 		if (e->line > 0)
 			printf(":%zu", e->line);
 		printf(": %s%s", e->kind == PAT_DOMAIN ? "@" : "", e->pattern);
@@ -102,35 +69,24 @@ verify(struct msg *m)
 			continue;
 		case ACT_KEYRING:
 			printf(" keyring\n");
-			if (q[at].nkeys == 0) {
-				printf("\trefused: no usable key (%s)\n",
-				    q[at].why);
-				bad = 1;
-			}
-			for (k = 0; k < q[at].nkeys; k++)
-				showkey(&q[at].keys[k], now);
-			at++;
-			continue;
+			break;
 		case ACT_KEYS:
 			for (k = 0; k < e->nfprs; k++)
 				printf(" %s", e->fprs[k]);
 			printf("\n");
-			for (k = 0; k < e->nfprs; k++, at++) {
-				if (q[at].nkeys == 0) {
-					printf("\trefused: key %s: no usable "
-					    "key (%s)\n", e->fprs[k],
-					    q[at].why);
-					bad = 1;
-				}
-				for (j = 0; j < q[at].nkeys; j++)
-					showkey(&q[at].keys[j], now);
+			break;
+		}
+		for (k = 0; k < r->nq; k++) {
+			if (r->q[k].nkeys == 0) {
+				printf("\trefused: ");
+				if (r->q[k].byfpr)
+					printf("key %s: ", r->q[k].addr);
+				printf("no usable key (%s)\n", r->q[k].why);
+				bad = 1;
 			}
-			continue;
+			for (j = 0; j < r->q[k].nkeys; j++)
+				showkey(&r->q[k].keys[j], now);
 		}
 	}
-	for (i = 0; i < nq; i++)
-		free(q[i].keys);
-	free(q);
-	free(qp);
 	return bad ? EX_NOUSER : EX_OK;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # What is read from stdin: dots, CRLF, 8bit, attachments, added headers, bad bytes.
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 31
 
 mkkey alice alice@example.org
 mkconf
@@ -132,3 +132,10 @@ send -i alice@example.org <"$T/in"
 is "$rc" 65 "a NUL byte in the headers exits 65"
 check "with an error on stderr" errline '^pgpsendmail: '
 is "$(calls)" 0 "and nothing is sent"
+
+reset_out
+head -c 600000 /dev/zero | tr '\0' x >"$T/in"
+send -i alice@example.org <"$T/in"
+is "$rc" 0 "a message with no header and a 600 kB first line is sent"
+decrypt alice "$T/out/1.msg" | sed '1,/^$/d' >"$T/dec"
+check_same "with that line as its body" "$T/dec" "$T/in"

@@ -2,7 +2,7 @@
 # Keys that must not be used: expired, revoked, user ID revoked, no encryption
 # subkey, disabled.  Each fails closed with 67 and says why.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 28
 
 mkkey alice alice@example.org
 mkkey bob bob@example.org expired
@@ -46,4 +46,11 @@ reset_out
 send zed@example.org <"$T/in"
 is "$rc" 67 "a keymap fingerprint of an expired key exits 67"
 check "saying why" errline '^pgpsendmail: zed@example\.org: no usable key \(expired 2020-01-0[12]\)$'
+is "$(calls)" 0 "and sends nothing"
+
+printf 'zed@example.org %s\n' "$(fpr_of frank)" >"$T/keymap"
+reset_out
+send zed@example.org <"$T/in"
+is "$rc" 67 "a keymap fingerprint of a disabled key exits 67"
+check "saying it is disabled" errline '^pgpsendmail: zed@example\.org: no usable key \(disabled\)$'
 is "$(calls)" 0 "and sends nothing"

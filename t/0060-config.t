@@ -1,7 +1,7 @@
 #!/bin/sh
 # Config and keymap files: errors are EX_CONFIG (78) with FILE:LINE, nothing sent.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 44
 
 mkkey alice alice@example.org
 mkconf
@@ -46,6 +46,16 @@ conf "gnupghome $T/sys" "sendmail t/fake-sendmail $T/out" "keymap $T/keymap"
 fails "a relative sendmail path" "$T/conf:2"
 conf "gnupghome $T/sys" "keymap $T/keymap" "sendmail $PGPSENDMAIL -i"
 fails "sendmail pointing at pgpsendmail itself" "$T/conf:3"
+mkdir "$T/bin"
+cp "$PGPSENDMAIL" "$T/bin/pgpsendmail"
+ln "$T/bin/pgpsendmail" "$T/bin/hardlink"
+conf "sendmail $T/bin/hardlink" "gnupghome $T/sys" "keymap $T/keymap"
+reset_out
+timeout 60 "$T/bin/pgpsendmail" alice@example.org <"$T/in" 2>"$T/err"
+rc=$?
+is "$rc" 78 "sendmail pointing at a hard link to pgpsendmail exits 78"
+check "and is reported as $T/conf:1" errline "^pgpsendmail: $T/conf:1: "
+is "$(calls)" 0 "a hard link sends nothing"
 ln -s "$PGPSENDMAIL" "$T/sendmail"
 conf "sendmail $T/sendmail" "gnupghome $T/sys" "keymap $T/keymap"
 fails "sendmail pointing at a symlink to pgpsendmail" "$T/conf:1"

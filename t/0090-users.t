@@ -2,7 +2,7 @@
 # Any caller: a non-root user against a root-owned read-only keyring, HOME=/ or
 # unset, stdout and stderr closed; gpg writes nothing into the keyring.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 15
 
 mkkey alice alice@example.org
 mkconf
@@ -22,6 +22,16 @@ is "$?" 0 "with stdout and stderr closed the message is sent"
 decrypt alice "$T/out/1.msg" >"$T/dec"
 check_same "and decrypts to the original" "$T/dec" "$T/in"
 
+reset_out
+timeout 60 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV or exit 127' \
+    "$PGPSENDMAIL" -i alice@example.org <"$T/in" 2>"$T/err"
+is "$?" 0 "a caller that ignores SIGCHLD still gets exit 0"
+is "$(calls)" 1 "and one copy is sent"
+reset_out
+timeout 60 perl -MFcntl -e 'fcntl(STDIN, F_SETFL, O_NONBLOCK); exec @ARGV or exit 127' \
+    "$PGPSENDMAIL" -i alice@example.org < "$T/in"
+is "$?" 0 "a non-blocking stdin is read all the same"
+
 user=
 for u in nobody www-data; do
 	id "$u" >/dev/null 2>&1 && { user=$u; break; }
@@ -36,7 +46,7 @@ elif [ -z "$user" ]; then
 fi
 if [ -n "$why" ]; then
 	[ "$CI" = true ] && [ "$(id -u)" -eq 0 ] && { ok 1 "CI as root runs the non-root checks ($why)"; exit; }
-	while [ $n -lt 12 ]; do skip "run as another user" "$why"; done
+	while [ $n -lt 15 ]; do skip "run as another user" "$why"; done
 	exit 0
 fi
 

@@ -1,0 +1,308 @@
+# t/postfix.sh: sourced after t/lib.sh by the tests that send through a real
+# Postfix delivering to the Maildirs of throwaway local users.
+#
+#	. "$(dirname "$0")/lib.sh"
+#	. "$(dirname "$0")/postfix.sh"
+#	pf_need mutt			# skip (or fail under CI=true) without it
+#	pf_setup alice bob carol	# users pgpsm-alice..., keys, Postfix up
+#
+# What it changes on the machine, and puts back in its EXIT trap: main.cf
+# (a copy waits in $PF_BACKUP while the test runs, so a killed run is undone
+# by the next one), the users pgpsm-NAME with their homes, Postfix (stopped
+# again if the test started it) and rsyslogd (likewise).  /usr/sbin/sendmail
+# is never touched: pgpsendmail's config names it as the backend, and each
+# client is pointed at pgpsendmail by its own setting.
+#
+# The Postfix tests take a lock for the whole file, so that prove -j2 runs
+# them one after the other.  Every wait is bounded.
+#
+# The test writes its plan at the end (pf_done), since the number of checks
+# depends on the recipients.
+
+PF_DOMAIN=localhost.localdomain	# git send-email refuses a domain without a dot
+PF_LOCK=/run/lock/pgpsendmail-tests-postfix.lock
+PF_BACKUP=/etc/postfix/main.cf.pgpsendmail-tests
+PF_LOG=/var/log/mail.log
+PF_WAIT=${PF_WAIT:-20}		# seconds for one message to be delivered
+pf_users=
+pf_created=
+pf_started=
+pf_syslog_started=
+pf_saved=
+pf_seen=			# pf_delivered found something: mail.log will show it
+
+# pf_need CMD...: skip the whole file (fail under CI=true) when a command is missing
+pf_need() {
+	for _c; do
+		command -v "$_c" >/dev/null 2>&1 || pf_cannot "$_c is not installed"
+	done
+}
+pf_cannot() {
+	if [ "$CI" = true ]; then
+		plan 1
+		ok 1 "CI runs this test, but: $1"
+		exit 1
+	fi
+	skip_all "$1"
+}
+
+addr() { printf 'pgpsm-%s@%s' "$1" "$PF_DOMAIN"; }	# addr NAME: NAME's address
+maildir() { printf '%s/Maildir' "$(getent passwd "pgpsm-$1" | cut -d: -f6)"; }
+
+pf_cleanup() {
+	[ -n "$pf_saved$pf_started$pf_created$pf_syslog_started" ] || return 0
+	if [ -n "$pf_started" ]; then
+		timeout 60 postfix stop >/dev/null 2>&1 9>&-
+		# master exits a moment after "postfix stop"; wait for it, bounded
+		_i=0
+		while timeout 10 postfix status >/dev/null 2>&1 && [ $_i -lt 100 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	fi
+	if [ -n "$pf_saved" ]; then
+		cp -p "$PF_BACKUP" /etc/postfix/main.cf && rm -f "$PF_BACKUP"
+		[ -n "$pf_started" ] || timeout 60 postfix reload >/dev/null 2>&1 9>&-
+	fi
+	for _u in $pf_created; do
+		timeout 60 userdel -r "$_u" >/dev/null 2>&1
+		rm -f "/var/mail/$_u"
+	done
+	if [ -n "$pf_syslog_started" ]; then
+		_p=$(cat /run/rsyslogd.pid 2>/dev/null)
+		if [ -n "$_p" ] && kill "$_p" 2>/dev/null; then
+			# gone before the next test file looks for it
+			_i=0
+			while kill -0 "$_p" 2>/dev/null && [ $_i -lt 50 ]; do
+				sleep 0.1
+				_i=$((_i + 1))
+			done
+		fi
+	fi
+	pf_saved= pf_started= pf_created= pf_syslog_started=
+}
+trap 'st=$?; pf_cleanup; cleanup; [ "$st" -eq 0 ] && [ "$failed" -ne 0 ] && st=1; exit $st' EXIT
+
+pf_die() {	# pf_die WHY: setup failed; a failing check says why
+	plan 1
+	ok 1 "the Postfix test setup works ($1)"
+	[ -f "$T/pf.log" ] && sed 's/^/# /' "$T/pf.log" | tail -n 20 >&2
+	exit 1
+}
+
+# pf_setup NAME...: lock, Postfix configured and running, users pgpsm-NAME
+# with empty Maildirs, each with a key pair made by mkkey (public half in the
+# system keyring $T/sys; not for the names in $PF_NOKEY), and $T/conf
+# pointing pgpsendmail at Postfix.
+pf_setup() {
+	[ "$(id -u)" -eq 0 ] || pf_cannot "not root: cannot configure Postfix or add users"
+	for _c in postfix postconf postqueue useradd userdel flock rsyslogd; do
+		command -v "$_c" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+		command -v "$_c" >/dev/null 2>&1 || pf_cannot "$_c is not installed (Postfix tests need postfix and rsyslog)"
+	done
+	[ -x /usr/sbin/sendmail ] || pf_cannot "/usr/sbin/sendmail is missing"
+
+	mkdir -p /run/lock
+	exec 9>"$PF_LOCK"
+	flock -w 600 9 || pf_die "no lock on $PF_LOCK within 600 s"
+
+	# A run that was killed left main.cf changed: put it back first.
+	[ -f "$PF_BACKUP" ] && cp -p "$PF_BACKUP" /etc/postfix/main.cf
+	cp -p /etc/postfix/main.cf "$PF_BACKUP" || pf_die "cannot save main.cf"
+	pf_saved=1
+
+	# syslog first, so that Postfix's and pgpsendmail's lines reach mail.log
+	_p=$(cat /run/rsyslogd.pid 2>/dev/null)
+	if { [ -z "$_p" ] || ! kill -0 "$_p" 2>/dev/null; } &&
+	    ! pidof rsyslogd >/dev/null 2>&1; then
+		rm -f /run/rsyslogd.pid
+		timeout 30 rsyslogd >>"$T/pf.log" 2>&1 9>&- || pf_die "rsyslogd does not start"
+		pf_syslog_started=1
+	fi
+
+	_h=$(hostname)
+	timeout 60 postconf -e \
+	    "mydestination = localhost, $PF_DOMAIN, $_h, \$myhostname" \
+	    "inet_interfaces = loopback-only" \
+	    "inet_protocols = ipv4" \
+	    "default_transport = error" \
+	    "relay_transport = error" \
+	    "relayhost =" \
+	    "home_mailbox = Maildir/" \
+	    "mailbox_command =" \
+	    "message_size_limit = 262144000" \
+	    "mailbox_size_limit = 0" \
+	    "biff = no" >>"$T/pf.log" 2>&1 || pf_die "postconf -e fails"
+	# local(8) defers all mail while the alias database is missing
+	if [ ! -f /etc/aliases.db ] && [ -f /etc/aliases ]; then
+		timeout 60 postalias /etc/aliases >>"$T/pf.log" 2>&1
+	fi
+
+	for _nm; do
+		_u=pgpsm-$_nm
+		# left over from a killed run: take it away
+		id "$_u" >/dev/null 2>&1 && timeout 60 userdel -r "$_u" >/dev/null 2>&1
+		timeout 60 useradd -m -s /usr/sbin/nologin -c "pgpsendmail test" "$_u" \
+		    >>"$T/pf.log" 2>&1 || pf_die "useradd $_u fails"
+		pf_created="$pf_created $_u"
+		pf_users="$pf_users $_nm"
+		case " $PF_NOKEY " in
+		*" $_nm "*) ;;	# a user without a key
+		*) mkkey "$_nm" "$(addr "$_nm")" || pf_die "no key for $_nm" ;;
+		esac
+	done
+
+	if timeout 30 postfix status >/dev/null 2>&1; then
+		timeout 60 postfix reload >>"$T/pf.log" 2>&1 9>&- || pf_die "postfix reload fails"
+	else
+		timeout 60 postfix start >>"$T/pf.log" 2>&1 9>&- || pf_die "postfix start fails"
+		pf_started=1
+	fi
+	pf_wait_queue || pf_die "the Postfix queue does not drain before the test"
+
+	CONF_SENDMAIL=/usr/sbin/sendmail
+	mkconf
+	chmod 755 "$T"
+	: >"$T/checks"
+}
+
+# pf_wait_queue: the Postfix queue is empty, within $PF_WAIT seconds
+pf_wait_queue() {
+	_i=0
+	while [ $_i -lt $((PF_WAIT * 5)) ]; do
+		timeout 10 postqueue -p 2>/dev/null | grep -q '^Mail queue is empty' && return 0
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	diag "the Postfix queue did not drain in $PF_WAIT s:"
+	timeout 10 postqueue -p 2>&1 | head -n 20 | sed 's/^/# /' >&2
+	return 1
+}
+
+# pf_find NAME PATTERN [SECONDS]: print the file in NAME's Maildir/new that
+# contains PATTERN (fixed string), waiting for it up to SECONDS ($PF_WAIT)
+pf_find() {
+	_d=$(maildir "$1")/new
+	_i=0
+	while [ $_i -lt $((${3:-$PF_WAIT} * 5)) ]; do
+		_f=$(grep -lF -- "$2" "$_d"/* 2>/dev/null | head -n 1)
+		[ -n "$_f" ] && { printf '%s\n' "$_f"; return 0; }
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+pf_has() {	# pf_has NAME PATTERN: NAME's Maildir/new has it now (no waiting)
+	grep -qF -- "$2" "$(maildir "$1")"/new/* 2>/dev/null
+}
+pf_token() {	# a fresh random string: the secret that must never be seen in clear
+	printf 'tok%s' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+}
+pf_logmark() { wc -c <"$PF_LOG" 2>/dev/null || echo 0; }	# where mail.log ends now
+pf_lognew() { tail -c +"$(( ${1:-0} + 1 ))" "$PF_LOG" 2>/dev/null; }	# pf_lognew MARK
+
+# body FILE: the body of a message (after the first empty line)
+body() { sed '1,/^$/d' "$1"; }
+header() {	# header NAME FILE: the unfolded value of the first NAME: header
+	headers "$2" | sed -n "s/^$1:[[:space:]]*//Ip" | head -n 1
+}
+
+# pf_delivered LABEL PATTERN WANT HOW NAME... [-- BCCNAME...]
+# Each NAME (and each BCCNAME) finds the message containing PATTERN in her
+# Maildir and decrypts it with her own key.  HOW says what the decrypted
+# message must equal: "whole" (WANT file, byte for byte), "added" (the same
+# but for the Date: and Message-ID: lines pgpsendmail adds when missing) or
+# "body" (the decrypted body equals the WANT file).  Others than the BCCNAMEs find no
+# trace of a BCCNAME's address in their copy, outside or inside.
+# Leaves NAME's copy in $T/got.NAME and the decrypted one in $T/dec.NAME.
+pf_delivered() {
+	_label=$1 _pat=$2 _want=$3 _how=$4
+	shift 4
+	_to= _bcc= _inbcc=
+	for _a; do
+		if [ "$_a" = -- ]; then _inbcc=1
+		elif [ -n "$_inbcc" ]; then _bcc="$_bcc $_a"
+		else _to="$_to $_a"
+		fi
+	done
+	# Postfix delivers to all in one go: after a failed send or one
+	# recipient who got nothing, a short look is enough.
+	_wait=$PF_WAIT
+	[ "${rc:-0}" -eq 0 ] || _wait=2
+	for _nm in $_to $_bcc; do
+		rm -f "$T/got.$_nm" "$T/dec.$_nm"
+		_f=$(pf_find "$_nm" "$_pat" "$_wait")
+		if [ -z "$_f" ]; then
+			ok 1 "$_label: it lands in $(addr "$_nm")'s Maildir"
+			diag "nothing with $_pat in $(maildir "$_nm")/new after $_wait s; mail.log ends:"
+			tail -n 8 "$PF_LOG" 2>/dev/null | sed 's/^/# /' >&2
+			_wait=1
+			skip "$_label: $_nm's own key decrypts it to the original" "not delivered"
+			continue
+		fi
+		ok 0 "$_label: it lands in $(addr "$_nm")'s Maildir"
+		pf_seen=1
+		cp "$_f" "$T/got.$_nm"
+		decrypt "$_nm" "$T/got.$_nm" >"$T/dec.$_nm"
+		_w=$_want
+		case $_how in
+		body) body "$T/dec.$_nm" >"$T/cmp.$_nm" ;;
+		added)	# Date and Message-ID were missing, pgpsendmail adds them
+			grep -viE '^(date|message-id):' "$T/dec.$_nm" >"$T/cmp.$_nm"
+			grep -viE '^(date|message-id):' "$_want" >"$T/want.cmp"
+			_w=$T/want.cmp ;;
+		*) cp "$T/dec.$_nm" "$T/cmp.$_nm" ;;
+		esac
+		check_same "$_label: $_nm's own key decrypts it to the original" "$T/cmp.$_nm" "$_w"
+	done
+	[ -n "$_bcc" ] || return 0
+	for _nm in $_to; do
+		[ -f "$T/got.$_nm" ] || { skip "$_label: $_nm's copy names no Bcc recipient" "not delivered"; continue; }
+		_leak=
+		for _b in $_bcc; do
+			grep -qiF -- "$(addr "$_b")" "$T/got.$_nm" "$T/dec.$_nm" && _leak="$_leak $(addr "$_b")"
+		done
+		grep -qi '^Bcc:' "$T/got.$_nm" "$T/dec.$_nm" && _leak="$_leak (a Bcc: header)"
+		is "${_leak:-none}" none "$_label: $_nm's copy names no Bcc recipient, outside or inside"
+	done
+}
+
+# pf_clean LABEL TOKEN [MARK [SUBJECT]]: after delivery the queue drains, and
+# TOKEN is found in clear nowhere: not in any test user's Maildir, not in
+# Postfix's queue directories, not in mail.log, not in pgpsendmail's spool.
+# With MARK (from pf_logmark before sending), mail.log is first awaited to
+# show the deliveries (when pf_delivered, or the test, set pf_seen); with
+# SUBJECT, the Subject is not in mail.log either.
+pf_clean() {
+	_label=$1 _tok=$2 _mark=$3 _subj=$4
+	pf_wait_queue
+	ok $? "$_label: the Postfix queue drains"
+	if [ -n "$_mark" ] && [ -z "$pf_seen" ]; then
+		skip "$_label: mail.log records the delivery" "nothing was delivered"
+	elif [ -n "$_mark" ]; then
+		# rsyslog writes a moment after Postfix is done: wait for "removed"
+		_i=0
+		while [ $_i -lt $((PF_WAIT * 5)) ]; do
+			pf_lognew "$_mark" | grep -aq 'postfix/qmgr.*: removed' && break
+			sleep 0.2
+			_i=$((_i + 1))
+		done
+		pf_lognew "$_mark" | grep -aq 'postfix/local.*status=sent'
+		ok $? "$_label: mail.log records the delivery (so it is a log worth searching)"
+	fi
+	pf_seen=
+	_where=
+	for _nm in $pf_users; do
+		grep -rqF -- "$_tok" "$(maildir "$_nm")" 2>/dev/null && _where="$_where $(maildir "$_nm")"
+	done
+	grep -rqF -- "$_tok" /var/spool/postfix 2>/dev/null && _where="$_where /var/spool/postfix"
+	grep -aqF -- "$_tok" "$PF_LOG" 2>/dev/null && _where="$_where $PF_LOG"
+	grep -rqF -- "$_tok" "$T/spool" 2>/dev/null && _where="$_where $T/spool"
+	is "${_where:-nowhere}" nowhere "$_label: the body's secret token is nowhere in clear (Maildirs, Postfix queue, mail.log, spool)"
+	if [ -n "$_subj" ]; then
+		check "$_label: the Subject is not in mail.log" not grep -aqF -- "$_subj" "$PF_LOG"
+	fi
+}
+
+pf_done() { plan "$n"; }	# the plan, at the end
