@@ -492,6 +492,8 @@ statusline(struct gpgjob *j, char *line)
 		*arg++ = '\0';
 	if (strcmp(kw, "END_ENCRYPTION") == 0)
 		j->ended = 1;
+	else if (strcmp(kw, "SIG_CREATED") == 0)
+		j->signed_ = 1;
 	else if (strcmp(kw, "INV_RECP") == 0 && arg != NULL) {
 		j->badreason = atoi(arg);
 		arg = strchr(arg, ' ');
@@ -531,16 +533,33 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	size_t		  i;
 	int		  n;
 
-	if ((av = calloc(MAXARGS + 2 * j->nfprs, sizeof(*av))) == NULL)
+	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->narchive),
+	    sizeof(*av))) == NULL)
 		return -1;
 	n = baseargs(g, av);
 	av[n++] = "--status-fd";
 	av[n++] = "3";
 	av[n++] = "--armor";
+	if (g->signkey != NULL) {
+		/* No prompt for a passphrase: a key that needs one fails. */
+		av[n++] = "--pinentry-mode";
+		av[n++] = "error";
+		av[n++] = "--local-user";
+		av[n++] = g->signkey;
+		av[n++] = "--sign";
+	}
 	av[n++] = "--encrypt";
 	for (i = 0; i < j->nfprs; i++) {
 		av[n++] = "--recipient";
 		av[n++] = j->fprs[i];
+	}
+	for (i = 0; i < j->nhidden; i++) {
+		av[n++] = "--hidden-recipient";
+		av[n++] = j->hidden[i];
+	}
+	for (i = 0; i < g->narchive; i++) {
+		av[n++] = "--hidden-encrypt-to";
+		av[n++] = g->archive[i];
 	}
 	av[n] = NULL;
 	j->pid = spawn(g, av, &j->in, &j->out, &j->err, &j->st);
@@ -712,6 +731,10 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 			snprintf(err, errlen, "gpg did not finish the "
 			    "encryption%s%s", j->errtail[0] ? ": " : "",
 			    j->errtail);
+			rc = GPG_ERUN;
+		} else if (g->signkey != NULL && !j->signed_) {
+			snprintf(err, errlen, "gpg did not sign with %s",
+			    g->signkey);
 			rc = GPG_ERUN;
 		}
 	}

@@ -29,6 +29,9 @@ enum {
 struct gpg {
 	const char	*path;		/* the gpg binary */
 	const char	*home;		/* the keyring's --homedir */
+	char *const	*archive;	/* added to every ciphertext, hidden */
+	size_t		 narchive;
+	const char	*signkey;	/* sign with it too, or NULL */
 };
 
 /*
@@ -61,6 +64,8 @@ typedef ssize_t (*gpg_source)(void *ctx, const char **p);
 struct gpgjob {
 	char	**fprs;		/* recipients' fingerprints */
 	size_t	  nfprs;
+	char	**hidden;	/* recipients whose key IDs are zeroed */
+	size_t	  nhidden;
 	int	  outfd;	/* ciphertext is appended here */
 
 	/* the run */
@@ -69,6 +74,7 @@ struct gpgjob {
 	size_t	  off;		/* how much of the current chunk gpg has */
 	int	  wstatus;
 	int	  ended;	/* END_ENCRYPTION */
+	int	  signed_;	/* SIG_CREATED */
 	int	  failed;	/* FAILURE, NO_RECP, a write that failed */
 	char	  badrcpt[FPRLEN + 1];	/* INV_RECP */
 	int	  badreason;

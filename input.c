@@ -149,6 +149,32 @@ input_fill(struct input *in)
 	return in->n;
 }
 
+ssize_t
+input_peek(struct input *in, size_t want)
+{
+	size_t	len;
+	ssize_t	r;
+
+	if (want > sizeof(in->buf) / 2)
+		want = sizeof(in->buf) / 2;
+	while (in->n < want && !in->done) {
+		/* Keep what is ready at the front, normalize more after it. */
+		memmove(in->buf, in->p, in->n);
+		in->p = in->buf;
+		memcpy(in->buf + in->n, in->hold, in->nhold);
+		len = in->nhold;
+		in->nhold = 0;
+		if ((r = rawread(in, in->buf + in->n + len,
+		    sizeof(in->buf) - in->n - len)) == -1)
+			return -1;
+		len += r;
+		in->n += normalize(in, in->buf + in->n, len, r == 0);
+		if (r == 0)
+			break;
+	}
+	return in->n;
+}
+
 void
 input_skip(struct input *in)
 {

@@ -13,6 +13,8 @@
  * input_fill	make normalized bytes ready at in->p, in->n; returns in->n,
  *		0 at the end of the message, -1 on a read error (errno set;
  *		ECONNABORTED: the SMTP client left in the middle of DATA)
+ * input_peek	make at least want bytes ready (fewer only at the end of
+ *		the message), without using them up; returns in->n or -1
  * input_skip	read and forget the rest of the message
  * input_line	one SMTP command line, CRLF removed; its length, -1 at the
  *		end of input, -2 if it was longer than cap (and is skipped)
@@ -45,6 +47,7 @@ struct input {
 void	input_init(struct input *, int fd, int dots);
 void	input_next(struct input *, int smtp);
 ssize_t	input_fill(struct input *);
+ssize_t	input_peek(struct input *, size_t want);
 void	input_skip(struct input *);
 ssize_t	input_line(struct input *, char *line, size_t cap);
 void	input_drain(struct input *);

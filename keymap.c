@@ -158,6 +158,7 @@ confdefaults(struct conf *c)
 	c->gnupghome = strdup(SYSCONFDIR "/pgpsendmail/gnupg");
 	c->keymap = strdup(SYSCONFDIR "/pgpsendmail/keymap");
 	c->spool = strdup("/var/spool/pgpsendmail");
+	c->protectsubject = 1;
 	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
 }
 
@@ -190,6 +191,35 @@ oserr:
 	return -1;
 }
 
+/* One of two words: 0 for the first, 1 for the second, -1 for neither. */
+static int
+choice(const char *val, const char *w0, const char *w1, const char *path,
+    size_t lineno, char *err, size_t errlen)
+{
+	if (strcmp(val, w0) == 0)
+		return 0;
+	if (strcmp(val, w1) == 0)
+		return 1;
+	snprintf(err, errlen, "%s:%zu: %s: want %s or %s", path, lineno, val,
+	    w0, w1);
+	return -1;
+}
+
+static int
+setfprs(char ***dst, size_t *n, char **f, int nf)
+{
+	int	i;
+
+	if (nf < 1 || (*dst = calloc(nf, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < nf; i++) {
+		if (((*dst)[i] = parsefpr(f[i])) == NULL)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
 static int
 setflavor(struct conf *c, const char *val, const char *path, size_t lineno,
     char *err, size_t errlen)
@@ -216,7 +246,8 @@ int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	static const char *const keys[] = {
-		"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor"
+		"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor",
+		"bcc", "protect-subject", "encrypt-to", "sign-key"
 	};
 	size_t	 seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	FILE	*fp;
@@ -253,14 +284,38 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			if (setsendmail(c, f, n, path, lineno, err,
 			    errlen) == -1)
 				goto out;
+		} else if (strcmp(f[0], "encrypt-to") == 0) {
+			if (setfprs(&c->encryptto, &c->nencryptto, f + 1,
+			    n - 1) == -1) {
+				snprintf(err, errlen, "%s:%zu: encrypt-to wants "
+				    "fingerprints (40 or 64 hex digits)", path,
+				    lineno);
+				goto out;
+			}
 		} else if (n != 2) {
 			snprintf(err, errlen, "%s:%zu: %s takes one value",
 			    path, lineno, f[0]);
 			goto out;
-		} else if ((dst = pathkey(c, f[0])) == NULL) {
+		} else if (strcmp(f[0], "flavor") == 0) {
 			if (setflavor(c, f[1], path, lineno, err, errlen) == -1)
 				goto out;
-		} else if (setpath(dst, f[1], path, lineno, err, errlen) == -1)
+		} else if (strcmp(f[0], "bcc") == 0) {
+			if ((c->bcchidden = choice(f[1], "separate", "hidden",
+			    path, lineno, err, errlen)) == -1)
+				goto out;
+		} else if (strcmp(f[0], "protect-subject") == 0) {
+			if ((c->protectsubject = choice(f[1], "no", "yes",
+			    path, lineno, err, errlen)) == -1)
+				goto out;
+		} else if (strcmp(f[0], "sign-key") == 0) {
+			if ((c->signkey = parsefpr(f[1])) == NULL) {
+				snprintf(err, errlen, "%s:%zu: sign-key wants a "
+				    "fingerprint (40 or 64 hex digits)", path,
+				    lineno);
+				goto out;
+			}
+		} else if ((dst = pathkey(c, f[0])) != NULL &&
+		    setpath(dst, f[1], path, lineno, err, errlen) == -1)
 			goto out;
 	}
 	if (n == -1)
@@ -290,6 +345,10 @@ conf_free(struct conf *c)
 	free(c->gnupghome);
 	free(c->keymap);
 	free(c->spool);
+	for (i = 0; i < c->nencryptto; i++)
+		free(c->encryptto[i]);
+	free(c->encryptto);
+	free(c->signkey);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -304,7 +363,7 @@ lower(char *s)
  * A fingerprint: 40 (v4) or 64 (v5/v6) hex digits, optional 0x.  Stored
  * upper case without the prefix, as gpg prints it in --with-colons.
  */
-static char *
+char *
 parsefpr(const char *s)
 {
 	size_t	 i, len;

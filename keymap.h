@@ -8,6 +8,8 @@
  * keymap_lookup	the entry that governs an address (never NULL once loaded:
  *		without a "*" line the default "* keyring" applies)
  * keymap_free	release what keymap_load allocated
+ * parsefpr	a fingerprint (40 or 64 hex digits, optional 0x) in upper
+ *		case without the 0x, in a new string; NULL if malformed
  */
 #ifndef KEYMAP_H
 #define KEYMAP_H
@@ -31,6 +33,11 @@ struct conf {
 	char	 *keymap;	/* keymap file */
 	char	 *spool;	/* spool directory */
 	enum flavor flavor;
+	int	  bcchidden;	/* bcc hidden: blind keys hidden, not apart */
+	int	  protectsubject;	/* outer Subject "[...]" */
+	char	**encryptto;	/* archive keys added to every ciphertext */
+	size_t	  nencryptto;
+	char	 *signkey;	/* sign with this key, or NULL */
 };
 
 enum action {
@@ -69,5 +76,6 @@ void	conf_free(struct conf *);
 int	keymap_load(struct keymap *, const char *path, char *err, size_t errlen);
 const struct keymap_entry *keymap_lookup(const struct keymap *, const char *addr);
 void	keymap_free(struct keymap *);
+char	*parsefpr(const char *);
 
 #endif

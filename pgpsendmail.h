@@ -9,7 +9,13 @@
  * msg_check	can this recipient be sent to (keymap, keys)?  EX_OK, or
  *		EX_NOUSER with m->err saying why
  * msg_keys	each recipient's keymap line and keys (one gpg run for all
- *		that were not looked up yet)
+ *		that were not looked up yet, and the encrypt-to keys)
+ * msg_find	the index of a recipient, or -1
+ * msg_refused	can recipient r not be sent to?  Then 1, and its line
+ * msg_fail	a failure: into m->err and m->report, and to stderr unless
+ *		m->quiet or m->defer
+ * msg_make	make every output of a checked message and hand them off
+ *		(make.c)
  * msg_header	read the header section from m->in; with m->t, add the
  *		recipients it names
  * msg_send	read the message from m->in, encrypt, hand off; EX_OK or a
@@ -56,6 +62,7 @@ struct msg {
 	const char		*login;
 	int			 t;	/* -t: recipients from the header */
 	int			 quiet;	/* failures go to m->err only */
+	int			 defer;	/* ... for now: m->report keeps them */
 
 	/* this message */
 	char			 sender[ADDR_MAX + 1];	/* envelope; "<>" null */
@@ -68,6 +75,10 @@ struct msg {
 	char			 keys[REPORTLEN];	/* fingerprints used */
 	char			 err[ERRLEN];	/* the last failure */
 	char			 report[REPORTLEN];	/* all failure lines */
+	struct keyquery		*arch;	/* the encrypt-to keys */
+	size_t			 narch;
+	int			 archlooked;
+	int			 passed;	/* sent as it came: encrypted already */
 };
 
 void		 msg_init(struct msg *, const struct conf *,
@@ -77,6 +88,11 @@ int		 msg_sender(struct msg *, const char *);
 const char	*msg_rcpt(struct msg *, const char *list);
 int		 msg_check(struct msg *, const char *addr);
 int		 msg_keys(struct msg *);
+ssize_t		 msg_find(const struct msg *, const char *addr);
+int		 msg_refused(struct msg *, const struct rcpt *);
+void		 msg_fail(struct msg *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+int		 msg_make(struct msg *);
 int		 msg_header(struct msg *);
 int		 msg_send(struct msg *);
 void		 msg_log(const struct msg *, int ex);

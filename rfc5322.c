@@ -574,6 +574,42 @@ isbcc(const struct hdr *h, size_t i)
 	return hdr_is(h, i, "Bcc") || hdr_is(h, i, "Resent-Bcc");
 }
 
+/*
+ * The outer header keeps what routing and threading need; everything else
+ * (and these too) travels inside the ciphertext.
+ */
+static const char *const outer[] = {
+	"From", "To", "Cc", "Date", "Message-ID", "Subject", "In-Reply-To",
+	"References"
+};
+
+static int
+isouter(const struct hdr *h, size_t i)
+{
+	size_t	k;
+
+	for (k = 0; k < sizeof(outer) / sizeof(outer[0]); k++)
+		if (hdr_is(h, i, outer[k]))
+			return 1;
+	return 0;
+}
+
+#define HIDDENSUBJECT	"[...]"
+
+/* Append n bytes to *w; the caller sized the buffer. */
+static char *
+put(char *w, const char *p, size_t n)
+{
+	memcpy(w, p, n);
+	return w + n;
+}
+
+static char *
+puts0(char *w, const char *p)
+{
+	return put(w, p, strlen(p));
+}
+
 char *
 hdr_inner(const struct hdr *h, size_t *len)
 {
@@ -586,10 +622,8 @@ hdr_inner(const struct hdr *h, size_t *len)
 	if ((w = buf = malloc(n)) == NULL)
 		return NULL;
 	for (i = 0; i < h->n; i++)
-		if (!isbcc(h, i)) {
-			memcpy(w, h->buf + h->f[i].off, h->f[i].len);
-			w += h->f[i].len;
-		}
+		if (!isbcc(h, i))
+			w = put(w, h->buf + h->f[i].off, h->f[i].len);
 	*w++ = '\n';
 	if (h->bodystartlen > 0)
 		memcpy(w, h->bodystart, h->bodystartlen);
@@ -598,26 +632,78 @@ hdr_inner(const struct hdr *h, size_t *len)
 }
 
 /*
- * The outer header keeps what routing and threading need; everything else
- * (and these too) travels inside the ciphertext.
+ * The same, as the protected part of RFC 9788 ("hp=cipher"): its
+ * Content-Type says the header inside is the real one (and, for older
+ * readers such as Thunderbird, protected-headers="v1"), and HP-Outer
+ * fields record the outer header as it was sent.
  */
-static const char *const outer[] = {
-	"From", "To", "Cc", "Date", "Message-ID", "Subject", "In-Reply-To",
-	"References"
-};
+char *
+hdr_protect(const struct hdr *h, int hidesubject, size_t *len)
+{
+	static const char hp[] = ";\n\thp=\"cipher\"; protected-headers=\"v1\"\n";
+	size_t	 i, n = 512 + h->bodystartlen;
+	char	*buf, *w;
+	int	 ct = -1, mv = 0;
+
+	for (i = 0; i < h->n; i++) {
+		n += 2 * h->f[i].len + 16;
+		if (ct == -1 && hdr_is(h, i, "Content-Type"))
+			ct = i;
+		mv |= hdr_is(h, i, "MIME-Version");
+	}
+	if ((w = buf = malloc(n)) == NULL)
+		return NULL;
+	if (!mv)
+		w = puts0(w, "MIME-Version: 1.0\n");
+	if (ct == -1)
+		w = puts0(w, "Content-Type: text/plain; hp=\"cipher\";\n"
+		    "\tprotected-headers=\"v1\"\n");
+	for (i = 0; i < h->n; i++) {
+		if (isbcc(h, i))
+			continue;
+		if ((int)i != ct) {
+			w = put(w, h->buf + h->f[i].off, h->f[i].len);
+			continue;
+		}
+		w = put(w, h->buf + h->f[i].off, h->f[i].len - 1);
+		if (w[-1] == '\r')
+			w--;
+		w = puts0(w, hp);
+	}
+	for (i = 0; i < h->n; i++) {
+		if (!isouter(h, i))
+			continue;
+		w = puts0(w, "HP-Outer: ");
+		if (hidesubject && hdr_is(h, i, "Subject"))
+			w = puts0(w, "Subject: " HIDDENSUBJECT "\n");
+		else
+			w = put(w, h->buf + h->f[i].off, h->f[i].len);
+	}
+	*w++ = '\n';
+	w = put(w, h->bodystart ? h->bodystart : "", h->bodystartlen);
+	*len = w - buf;
+	return buf;
+}
 
 int
-pgpmime_begin(int fd, const struct hdr *h, const char *boundary)
+pgpmime_begin(int fd, const struct hdr *h, const char *boundary,
+    int hidesubject)
 {
 	char	buf[1024];
-	size_t	i, k;
+	size_t	i;
 	int	n;
 
-	for (i = 0; i < h->n; i++)
-		for (k = 0; k < sizeof(outer) / sizeof(outer[0]); k++)
-			if (hdr_is(h, i, outer[k]) && spool_write(fd,
-			    h->buf + h->f[i].off, h->f[i].len) == -1)
+	for (i = 0; i < h->n; i++) {
+		if (!isouter(h, i))
+			continue;
+		if (hidesubject && hdr_is(h, i, "Subject")) {
+			if (spool_write(fd, "Subject: " HIDDENSUBJECT "\n",
+			    sizeof("Subject: " HIDDENSUBJECT "\n") - 1) == -1)
 				return -1;
+		} else if (spool_write(fd, h->buf + h->f[i].off,
+		    h->f[i].len) == -1)
+			return -1;
+	}
 	n = snprintf(buf, sizeof(buf),
 	    "MIME-Version: 1.0\n"
 	    "Content-Type: multipart/encrypted;\n"
@@ -639,6 +725,63 @@ pgpmime_begin(int fd, const struct hdr *h, const char *boundary)
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
 	return spool_write(fd, buf, n);
+}
+
+/*
+ * The parameter name of a Content-Type value (RFC 2045: ";" name "="
+ * token or quoted-string), unquoted into out; 0 if absent.
+ */
+static int
+ctparam(const char *v, const char *name, char *out, size_t outsz)
+{
+	size_t	n = strlen(name), w;
+
+	while ((v = strchr(v, ';')) != NULL) {
+		v++;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (strncasecmp(v, name, n) != 0 || v[n] != '=')
+			continue;
+		v += n + 1;
+		w = 0;
+		if (*v == '"') {
+			for (v++; *v && *v != '"' && w + 1 < outsz; v++) {
+				if (*v == '\\' && v[1])
+					v++;
+				out[w++] = *v;
+			}
+		} else
+			while (*v && *v != ';' && *v != ' ' && *v != '\t' &&
+			    w + 1 < outsz)
+				out[w++] = *v++;
+		out[w] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+int
+hdr_encrypted(const struct hdr *h)
+{
+	char	*v, p[64];
+	size_t	 i, n;
+	int	 r = 0;
+
+	for (i = 0; i < h->n && !hdr_is(h, i, "Content-Type"); i++)
+		;
+	if (i == h->n || (v = hdr_value(h, i)) == NULL)
+		return 0;
+	n = strcspn(v, "; \t");
+	if (n == 19 && strncasecmp(v, "multipart/encrypted", n) == 0)
+		r = ctparam(v, "protocol", p, sizeof(p)) &&
+		    strcasecmp(p, "application/pgp-encrypted") == 0;
+	else if ((n == 22 && strncasecmp(v, "application/pkcs7-mime", n) == 0) ||
+	    (n == 24 && strncasecmp(v, "application/x-pkcs7-mime", n) == 0))
+		r = ctparam(v, "smime-type", p, sizeof(p)) &&
+		    (strcasecmp(p, "enveloped-data") == 0 ||
+		    strcasecmp(p, "authEnveloped-data") == 0);
+	free(v);
+	return r;
 }
 
 int

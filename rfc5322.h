@@ -19,10 +19,16 @@
  *		x!alice): the MTA would reroute it after the keymap chose;
  *		NULL or why
  *
- * hdr_inner	the start of what is encrypted: every field but Bcc and
+ * hdr_inner	the start of a copy sent as it is: every field but Bcc and
  *		Resent-Bcc, the empty line, h->bodystart; a new buffer
+ * hdr_protect	the start of what is encrypted: the same, marked as the
+ *		protected header (RFC 9788 hp="cipher", protected-headers
+ *		v1) with HP-Outer fields for the outer header; a new buffer
+ * hdr_encrypted	is the top-level entity encrypted already (PGP/MIME, or
+ *		S/MIME enveloped-data)?
  * pgpmime_begin	write the outer message of RFC 3156 up to where the
- *		armored ciphertext goes; -1 on a write error
+ *		armored ciphertext goes, its Subject "[...]" if hidesubject;
+ *		-1 on a write error
  * pgpmime_end	write what follows the ciphertext
  *
  * safestr	untrusted text, cut short and with control characters made
@@ -75,7 +81,10 @@ const char	*addr_check(const char *addr);
 const char	*addr_routed(const char *addr);
 
 char	*hdr_inner(const struct hdr *, size_t *len);
-int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary);
+char	*hdr_protect(const struct hdr *, int hidesubject, size_t *len);
+int	 hdr_encrypted(const struct hdr *);
+int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary,
+	    int hidesubject);
 int	 pgpmime_end(int fd, const char *boundary);
 const char *safestr(const char *s, char *buf, size_t len);
 

@@ -26,27 +26,8 @@
 #include "pgpsendmail.h"
 #include "spool.h"
 
-/* What gpg reads: the inner header, then the body as it arrives. */
-struct feed {
-	const char	*pre;
-	size_t		 prelen;
-	int		 predone;
-	struct input	*in;
-	int		 plainfd;	/* a copy goes here, or -1 */
-	int		 werr;		/* errno of a failed copy */
-};
-
-/* What is made before anything is handed off. */
-struct outputs {
-	const char	**encr, **plainr;	/* recipients of each */
-	size_t		  nencr, nplainr;
-	char		**fprs;		/* every key the ciphertext is for */
-	size_t		  nfprs;
-	int		  encfd, plainfd;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-fail(struct msg *m, const char *fmt, ...)
+void
+msg_fail(struct msg *m, const char *fmt, ...)
 {
 	va_list	ap;
 	char	buf[ERRLEN];
@@ -56,7 +37,7 @@ fail(struct msg *m, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);	/* fmt's arguments may be m->err */
 	va_end(ap);
 	strlcpy(m->err, buf, sizeof(m->err));
-	if (!m->quiet)
+	if (!m->quiet && !m->defer)
 		fprintf(stderr, "pgpsendmail: %s\n", m->err);
 	len = strlen(m->report);
 	snprintf(m->report + len, sizeof(m->report) - len, "%s\n", m->err);
@@ -71,6 +52,9 @@ msg_init(struct msg *m, const struct conf *c, const struct keymap *km,
 	m->km = km;
 	m->g.path = c->gpg;
 	m->g.home = c->gnupghome;
+	m->g.archive = c->encryptto;
+	m->g.narchive = c->nencryptto;
+	m->g.signkey = c->signkey;
 	m->pass = pass;
 	m->host = host;
 	m->login = login;
@@ -92,7 +76,7 @@ msg_sender(struct msg *m, const char *s)
 	addrlist_init(&al, s);
 	if (addrlist_next(&al, addr, sizeof(addr), &why) != 1 ||
 	    addrlist_next(&al, buf, sizeof(buf), &why) != 0) {
-		fail(m, "sender %s: %s", safestr(s, buf, sizeof(buf)), why);
+		msg_fail(m, "sender %s: %s", safestr(s, buf, sizeof(buf)), why);
 		return EX_USAGE;
 	}
 	strlcpy(m->sender, addr, sizeof(m->sender));
@@ -125,6 +109,17 @@ seenslot(const struct msg *m, const char *addr)
 		if (*slot == 0 || strcasecmp(m->r[*slot - 1].addr, addr) == 0)
 			return slot;
 	}
+}
+
+ssize_t
+msg_find(const struct msg *m, const char *addr)
+{
+	size_t	*slot;
+
+	if (m->nseen == 0)
+		return -1;
+	slot = seenslot(m, addr);
+	return *slot != 0 ? (ssize_t)*slot - 1 : -1;
 }
 
 static int
@@ -233,11 +228,11 @@ headerrcpts(struct msg *m)
 			if (!hdr_is(h, i, names[k]))
 				continue;
 			if ((v = hdr_value(h, i)) == NULL) {
-				fail(m, "%s", strerror(errno));
+				msg_fail(m, "%s", strerror(errno));
 				return EX_OSERR;
 			}
 			if ((why = msg_rcpt(m, v)) != NULL) {
-				fail(m, "%s: %s: %s", names[k],
+				msg_fail(m, "%s: %s: %s", names[k],
 				    safestr(v, buf, sizeof(buf)), why);
 				free(v);
 				return EX_DATAERR;
@@ -293,7 +288,7 @@ addheaders(struct msg *m)
 	}
 	if (tm == NULL || strftime(date, sizeof(date),
 	    "%a, %d %b %Y %H:%M:%S %z", tm) == 0) {
-		fail(m, "cannot format the date");
+		msg_fail(m, "cannot format the date");
 		return EX_OSERR;
 	}
 	if (!hashdr(&m->h, "Date"))
@@ -305,7 +300,7 @@ addheaders(struct msg *m)
 		bad |= hdr_add(&m->h, "Message-ID", buf);
 	}
 	if (bad) {
-		fail(m, "header section too large");
+		msg_fail(m, "header section too large");
 		return EX_DATAERR;
 	}
 	return EX_OK;
@@ -316,14 +311,14 @@ readheader(struct msg *m)
 {
 	switch (hdr_read(&m->h, m->in)) {
 	case HDR_ETOOBIG:
-		fail(m, "header section too large (over %d bytes or %d "
+		msg_fail(m, "header section too large (over %d bytes or %d "
 		    "fields)", HDR_MAXBYTES, HDR_MAXFIELDS);
 		return EX_DATAERR;
 	case HDR_ENUL:
-		fail(m, "NUL byte in the header section");
+		msg_fail(m, "NUL byte in the header section");
 		return EX_DATAERR;
 	case HDR_EREAD:
-		fail(m, "reading the message: %s", strerror(errno));
+		msg_fail(m, "reading the message: %s", strerror(errno));
 		return EX_IOERR;
 	}
 	return addheaders(m);
@@ -364,6 +359,17 @@ msg_keys(struct msg *m)
 	size_t		  i, k, n = 0;
 	int		  r = GPG_OK;
 
+	if (!m->archlooked && m->arch == NULL && m->conf->nencryptto > 0) {
+		if ((m->arch = calloc(m->conf->nencryptto,
+		    sizeof(*m->arch))) == NULL)
+			goto oserr;
+		m->narch = m->conf->nencryptto;
+		for (k = 0; k < m->narch; k++) {
+			m->arch[k].addr = m->conf->encryptto[k];
+			m->arch[k].byfpr = 1;
+		}
+	}
+	n = m->archlooked ? 0 : m->narch;
 	for (i = 0; i < m->nr; i++) {
 		if (m->r[i].looked)
 			continue;
@@ -375,38 +381,48 @@ msg_keys(struct msg *m)
 	if (n > 0) {
 		if ((q = calloc(n, sizeof(*q))) == NULL)
 			goto oserr;
-		for (i = 0, n = 0; i < m->nr; i++)
+		n = 0;
+		for (k = 0; !m->archlooked && k < m->narch; k++)
+			q[n++] = &m->arch[k];
+		for (i = 0; i < m->nr; i++)
 			for (k = 0; !m->r[i].looked && k < m->r[i].nq; k++)
 				q[n++] = &m->r[i].q[k];
 		r = gpg_findkeys(&m->g, q, n, m->err, sizeof(m->err));
 		free(q);
 	}
 	if (r != GPG_OK) {
-		fail(m, "%s", m->err);
+		msg_fail(m, "%s", m->err);
 		return EX_UNAVAILABLE;
 	}
+	m->archlooked = 1;
 	for (i = 0; i < m->nr; i++)
 		m->r[i].looked = 1;
+	/* Without its archive keys no message may go: the admin said so. */
+	for (k = 0; k < m->narch; k++)
+		if (m->arch[k].nkeys == 0) {
+			msg_fail(m, "encrypt-to key %s: no usable key (%s)",
+			    m->arch[k].addr, m->arch[k].why);
+			return EX_CONFIG;
+		}
 	return EX_OK;
 oserr:
-	fail(m, "%s", strerror(errno));
+	msg_fail(m, "%s", strerror(errno));
 	return EX_OSERR;
 }
 
-/* Can recipient r not be sent to?  Then say why. */
-static int
-refused(struct msg *m, const struct rcpt *r)
+int
+msg_refused(struct msg *m, const struct rcpt *r)
 {
 	size_t	k;
 
 	if (r->e->action == ACT_REJECT) {
-		fail(m, "%s: rejected by keymap (%s:%zu)", r->addr,
+		msg_fail(m, "%s: rejected by keymap (%s:%zu)", r->addr,
 		    r->e->file, r->e->line);
 		return 1;
 	}
 	for (k = 0; k < r->nq; k++)
 		if (r->q[k].nkeys == 0) {
-			fail(m, "%s: no usable key (%s)", r->addr,
+			msg_fail(m, "%s: no usable key (%s)", r->addr,
 			    r->q[k].why);
 			return 1;
 		}
@@ -434,231 +450,16 @@ msg_check(struct msg *m, const char *addr)
 	int		 ex;
 
 	if ((why = msg_rcpt(m, addr)) != NULL) {
-		fail(m, "%s: %s", safestr(addr, buf, sizeof(buf)), why);
+		msg_fail(m, "%s: %s", safestr(addr, buf, sizeof(buf)), why);
 		return EX_DATAERR;
 	}
 	if (m->nr == n)
 		return EX_OK;		/* a repeat */
-	if ((ex = msg_keys(m)) != EX_OK || refused(m, &m->r[n])) {
+	if ((ex = msg_keys(m)) != EX_OK || msg_refused(m, &m->r[n])) {
 		*seenslot(m, m->r[n].addr) = 0;
 		freekeys(&m->r[n]);
 		m->nr = n;
 		return ex != EX_OK ? ex : EX_NOUSER;
-	}
-	return EX_OK;
-}
-
-static int
-addfpr(struct outputs *o, const char *fp)
-{
-	char	**nf;
-	size_t	  j;
-
-	for (j = 0; j < o->nfprs; j++)
-		if (strcasecmp(o->fprs[j], fp) == 0)
-			return 0;
-	if ((nf = reallocarray(o->fprs, o->nfprs + 1, sizeof(*nf))) == NULL)
-		return -1;
-	o->fprs = nf;
-	o->fprs[o->nfprs++] = (char *)fp;
-	return 0;
-}
-
-/* Sort the recipients into outputs; every refusal gets its line. */
-static int
-plan(struct msg *m, struct outputs *o)
-{
-	const struct rcpt	*r;
-	size_t			 i, j, k, len;
-	int			 bad = 0;
-
-	if ((o->encr = calloc(m->nr, sizeof(*o->encr))) == NULL ||
-	    (o->plainr = calloc(m->nr, sizeof(*o->plainr))) == NULL) {
-		fail(m, "%s", strerror(errno));
-		return EX_OSERR;
-	}
-	for (i = 0; i < m->nr; i++) {
-		r = &m->r[i];
-		if (refused(m, r)) {
-			bad = 1;
-			continue;
-		}
-		if (r->e->action == ACT_PLAIN) {
-			o->plainr[o->nplainr++] = r->addr;
-			continue;
-		}
-		o->encr[o->nencr++] = r->addr;
-		for (k = 0; k < r->nq; k++)
-			for (j = 0; j < r->q[k].nkeys; j++)
-				if (addfpr(o, r->q[k].keys[j].fpr) == -1)
-					goto oserr;
-	}
-	for (i = 0; i < o->nfprs; i++) {
-		len = strlen(m->keys);
-		snprintf(m->keys + len, sizeof(m->keys) - len, "%s%s",
-		    i ? "," : "", o->fprs[i]);
-	}
-	return bad ? EX_NOUSER : EX_OK;
-oserr:
-	fail(m, "%s", strerror(errno));
-	return EX_OSERR;
-}
-
-static ssize_t
-feed(void *ctx, const char **p)
-{
-	struct feed	*f = ctx;
-	ssize_t		 n;
-
-	if (!f->predone) {
-		f->predone = 1;
-		*p = f->pre;
-		n = f->prelen;
-	} else {
-		if ((n = input_fill(f->in)) <= 0)
-			return n;
-		*p = f->in->p;
-		f->in->p += n;
-		f->in->n = 0;
-	}
-	if (f->plainfd != -1 && spool_write(f->plainfd, *p, n) == -1) {
-		f->werr = errno;
-		return -1;
-	}
-	return n;
-}
-
-/*
- * gpg refused a fingerprint the keymap names.  Say whose it is and why,
- * from the keyring's own listing when it has one: this costs a gpg run
- * only when sending has already failed.
- */
-static int
-badkey(struct msg *m, const struct gpgjob *job)
-{
-	struct keyquery	 kq, *kqp = &kq;
-	char		 err[ERRLEN], why[128];
-	size_t		 i, k;
-
-	memset(&kq, 0, sizeof(kq));
-	kq.addr = job->badrcpt;
-	kq.byfpr = 1;
-	snprintf(why, sizeof(why), "%s: key %s", gpg_invrecp(job->badreason),
-	    job->badrcpt);
-	if (gpg_findkeys(&m->g, &kqp, 1, err, sizeof(err)) == GPG_OK &&
-	    kq.nkeys == 0 && strcmp(kq.why, "no key") != 0)
-		snprintf(why, sizeof(why), "%s", kq.why);
-	free(kq.keys);
-	for (i = 0; i < m->nr; i++)
-		for (k = 0; k < m->r[i].e->nfprs; k++)
-			if (strcasecmp(m->r[i].e->fprs[k], job->badrcpt) == 0) {
-				fail(m, "%s: no usable key (%s)", m->r[i].addr,
-				    why);
-				return EX_NOUSER;
-			}
-	fail(m, "gpg refused key %s: %s", job->badrcpt,
-	    gpg_invrecp(job->badreason));
-	return EX_NOUSER;
-}
-
-/*
- * Make every output.  The plaintext of those who get ciphertext only
- * passes through pipes; the files hold ciphertext, or the copy the keymap
- * says is plain.
- */
-static int
-make(struct msg *m, struct outputs *o)
-{
-	struct gpgjob	 job;
-	struct feed	 f;
-	char		 boundary[64];
-	const char	*p;
-	ssize_t		 n;
-	int		 r, ex = EX_OK;
-
-	memset(&f, 0, sizeof(f));
-	f.in = m->in;
-	f.plainfd = -1;
-	if (o->nplainr > 0 && (f.plainfd = o->plainfd =
-	    spool_open(m->conf->spool, m->err, sizeof(m->err))) == -1) {
-		fail(m, "%s", m->err);
-		return EX_IOERR;
-	}
-	if ((f.pre = hdr_inner(&m->h, &f.prelen)) == NULL) {
-		fail(m, "%s", strerror(errno));
-		return EX_OSERR;
-	}
-	if (o->nencr == 0) {
-		while ((n = feed(&f, &p)) > 0)
-			;
-		if (n == -1 && f.werr != 0) {
-			fail(m, "writing the plain copy: %s",
-			    strerror(f.werr));
-			ex = EX_IOERR;
-		} else if (n == -1) {
-			fail(m, "reading the message: %s", strerror(errno));
-			ex = EX_IOERR;
-		}
-		goto out;
-	}
-	snprintf(boundary, sizeof(boundary), "pgpsendmail-%08x%08x",
-	    arc4random(), arc4random());
-	if ((o->encfd = spool_open(m->conf->spool, m->err,
-	    sizeof(m->err))) == -1) {
-		fail(m, "%s", m->err);
-		ex = EX_IOERR;
-		goto out;
-	}
-	if (pgpmime_begin(o->encfd, &m->h, boundary) == -1) {
-		fail(m, "writing the ciphertext: %s", strerror(errno));
-		ex = EX_IOERR;
-		goto out;
-	}
-	memset(&job, 0, sizeof(job));
-	job.fprs = o->fprs;
-	job.nfprs = o->nfprs;
-	job.outfd = o->encfd;
-	r = gpg_encrypt(&m->g, &job, 1, feed, &f, m->err, sizeof(m->err));
-	if (f.werr != 0) {
-		fail(m, "writing the plain copy: %s", strerror(f.werr));
-		ex = EX_IOERR;
-	} else if (r == GPG_EKEY)
-		ex = badkey(m, &job);
-	else if (r != GPG_OK) {
-		fail(m, "%s", m->err);
-		ex = r == GPG_EIO ? EX_IOERR : r == GPG_EOS ? EX_OSERR :
-		    EX_UNAVAILABLE;
-	} else if (pgpmime_end(o->encfd, boundary) == -1) {
-		fail(m, "writing the ciphertext: %s", strerror(errno));
-		ex = EX_IOERR;
-	}
-out:
-	explicit_bzero((char *)f.pre, f.prelen);
-	free((char *)f.pre);
-	return ex;
-}
-
-/* Every output is complete: from here on, hand them over. */
-static int
-handoff(struct msg *m, struct outputs *o)
-{
-	int	ex;
-
-	if (o->nencr > 0 && (ex = backend_send(m->conf, m->pass, m->sender,
-	    o->encfd, o->encr, o->nencr, m->err, sizeof(m->err))) != EX_OK) {
-		fail(m, "%s", m->err);
-		return ex;
-	}
-	if (o->nplainr > 0 && (ex = backend_send(m->conf, m->pass, m->sender,
-	    o->plainfd, o->plainr, o->nplainr, m->err,
-	    sizeof(m->err))) != EX_OK) {
-		if (o->nencr > 0)
-			fail(m, "%s (the encrypted copy was already sent to "
-			    "%zu recipient%s)", m->err, o->nencr,
-			    o->nencr > 1 ? "s" : "");
-		else
-			fail(m, "%s", m->err);
-		return ex;
 	}
 	return EX_OK;
 }
@@ -676,29 +477,17 @@ msg_header(struct msg *m)
 int
 msg_send(struct msg *m)
 {
-	struct outputs	o;
-	int		ex;
+	int	ex;
 
-	memset(&o, 0, sizeof(o));
-	o.encfd = o.plainfd = -1;
 	if ((ex = msg_header(m)) != EX_OK)
 		return ex;
 	if (m->nr == 0) {
-		fail(m, "no recipients");
+		msg_fail(m, "no recipients");
 		return EX_USAGE;
 	}
-	if ((ex = msg_keys(m)) == EX_OK &&
-	    (ex = plan(m, &o)) == EX_OK &&
-	    (ex = make(m, &o)) == EX_OK)
-		ex = handoff(m, &o);
-	if (o.encfd != -1)
-		close(o.encfd);
-	if (o.plainfd != -1)
-		close(o.plainfd);
-	free(o.encr);
-	free(o.plainr);
-	free(o.fprs);
-	return ex;
+	if ((ex = msg_keys(m)) != EX_OK)
+		return ex;
+	return msg_make(m);
 }
 
 /* "a,b,c" from the recipients, cut to fit. */
@@ -721,6 +510,11 @@ msg_log(const struct msg *m, int ex)
 	char	to[1024], why[REPORTLEN], *p;
 
 	rcptlist(m, to, sizeof(to));
+	if (ex == EX_OK && m->passed) {
+		syslog(LOG_INFO, "from=<%s> to=%s status=sent (passed through: "
+		    "encrypted by the sender)", m->sender, to);
+		return;
+	}
 	if (ex == EX_OK) {
 		syslog(LOG_INFO, "from=<%s> to=%s keys=%s status=sent",
 		    m->sender, to, m->keys[0] ? m->keys : "none");
@@ -835,4 +629,5 @@ msg_reset(struct msg *m)
 	hdr_free(&m->h);
 	strlcpy(m->sender, m->login, sizeof(m->sender));
 	m->keys[0] = m->err[0] = m->report[0] = '\0';
+	m->passed = m->defer = 0;
 }

@@ -16,13 +16,13 @@ head_() {	# head_ ID: complete headers and the blank line
 { head_ dots; printf 'line1\n..two dots stay two\n'; } >"$T/want"
 send alice@example.org <"$T/in"
 is "$rc" 0 "without -i a message with a lone dot line is sent"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 check_same "without -i a lone dot ends the message and .. is kept as is" "$T/dec" "$T/want"
 
 for opt in -i -oi; do
 	reset_out
 	send $opt alice@example.org <"$T/in"
-	decrypt alice "$T/out/1.msg" >"$T/dec"
+	opened alice "$T/out/1.msg" >"$T/dec"
 	check_same "with $opt a lone dot is an ordinary line" "$T/dec" "$T/in"
 done
 
@@ -35,7 +35,7 @@ rm -f "$T/drained"
 } | send alice@example.org
 is "$(cat "$T/rc")" 0 "what follows the dot line is not part of the message"
 check "the rest of stdin is drained, so the writer sees no broken pipe" test -e "$T/drained"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 { head_ drain; printf 'short\n'; } >"$T/want"
 check_same "and the message ends at the dot" "$T/dec" "$T/want"
 
@@ -44,7 +44,7 @@ reset_out
 sed 's/$/\r/' "$T/want" >"$T/in"
 send -i alice@example.org <"$T/in"
 is "$rc" 0 "a CRLF message is sent"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 check_same "CRLF line ends are normalized to LF" "$T/dec" "$T/want"
 cr=$(printf '\r')
 check "the delivered message has no CR" not grep -q "$cr" "$T/out/1.msg"
@@ -59,13 +59,13 @@ reset_out
 	printf 'tab\there, trailing space \n\n\n'
 } >"$T/in"
 send -i alice@example.org <"$T/in"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 check_same "an 8bit UTF-8 body and header arrive byte for byte" "$T/dec" "$T/in"
 
 reset_out
 { head_ latin1; printf 'caf\351 \200\377\376 not UTF-8\n'; } >"$T/in"
 send -i alice@example.org <"$T/in"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 check_same "body bytes that are not UTF-8 arrive byte for byte" "$T/dec" "$T/in"
 
 reset_out
@@ -84,7 +84,7 @@ head -c 3000 /dev/urandom >"$T/rand.bin"
 	printf -- '--=-b1--\n'
 } >"$T/in"
 send -i alice@example.org <"$T/in"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 check_same "a multipart message with a binary attachment arrives whole" "$T/dec" "$T/in"
 sed -n '/^Content-Disposition: attachment/,/^--=-b1--$/p' "$T/dec" |
     sed '1,/^$/d;/^--=-b1--$/d' | base64 -d >"$T/got.bin" 2>/dev/null
@@ -97,7 +97,7 @@ reset_out
 printf 'To: alice@example.org\nSubject: bare\n\nbody\n' >"$T/in"
 send -i alice@example.org <"$T/in"
 is "$rc" 0 "a message without From, Date and Message-ID is sent"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 headers "$T/dec" >"$T/inner"
 check "a From: with the invoking user is added" grep -Eq '^From: .*root' "$T/inner"
 d=$(sed -n 's/^Date: //p' "$T/inner")
@@ -114,7 +114,7 @@ reset_out
 { head_ nonl; printf 'no newline at the end'; } >"$T/in"
 send -i alice@example.org <"$T/in"
 is "$rc" 0 "a message without a final newline is sent"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 cp "$T/in" "$T/in2"
 echo >>"$T/in2"
 check "and its last line arrives (with or without a newline added)" \
@@ -123,7 +123,7 @@ check "and its last line arrives (with or without a newline added)" \
 reset_out
 { head_ long; head -c 200000 /dev/zero | tr '\0' x; printf '\nend\n'; } >"$T/in"
 send -i alice@example.org <"$T/in"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 check_same "a 200 kB body line arrives unchanged" "$T/dec" "$T/in"
 
 reset_out
@@ -137,5 +137,5 @@ reset_out
 head -c 600000 /dev/zero | tr '\0' x >"$T/in"
 send -i alice@example.org <"$T/in"
 is "$rc" 0 "a message with no header and a 600 kB first line is sent"
-decrypt alice "$T/out/1.msg" | sed '1,/^$/d' >"$T/dec"
+opened alice "$T/out/1.msg" | sed '1,/^$/d' >"$T/dec"
 check_same "with that line as its body" "$T/dec" "$T/in"

@@ -19,7 +19,7 @@ msg() {	# msg ID: a complete message to the recipients named in To
 	printf 'Subject: keymap\n\nkeymap body %s\n' "$1"
 }
 opens() {	# opens NAME: NAME's key decrypts the last delivery to the original
-	decrypt "$1" "$T/out/1.msg" >"$T/dec" && cmp -s "$T/dec" "$T/in"
+	opened "$1" "$T/out/1.msg" >"$T/dec" && cmp -s "$T/dec" "$T/in"
 }
 shut() { cannot_open "$1" "$T/out/1.msg"; }	# encrypted, not to NAME
 
@@ -130,15 +130,14 @@ grep -v '^Bcc:' "$T/in" >"$T/nobcc"
 reset_out
 send -t <"$T/in"
 is "$rc" 0 "encrypted and plain recipients together are sent"
-is "$(calls)" 2 "in two backend calls"
-printf '%s\n' alice@example.org malice@example.org >"$T/want"
-rcpts 1 >"$T/got"
-check_same "the first call carries the encrypted recipients" "$T/got" "$T/want"
+is "$(calls)" 3 "in three backend calls: To, the Bcc apart, the plain copy"
+is "$(rcpts 1) $(rcpts 2)" "alice@example.org malice@example.org" \
+    "the first calls carry the encrypted recipients"
 check "the first call's message is encrypted" not grep -q 'mixed body' "$T/out/1.msg"
 printf '%s\n' plain@example.org >"$T/want"
-rcpts 2 >"$T/got"
-check_same "the second call carries the plain recipient" "$T/got" "$T/want"
-check_same "the plain copy is the message without Bcc" "$T/out/2.msg" "$T/nobcc"
+rcpts 3 >"$T/got"
+check_same "the last call carries the plain recipient" "$T/got" "$T/want"
+check_same "the plain copy is the message without Bcc" "$T/out/3.msg" "$T/nobcc"
 
 reset_out
 msg onlyplain plain@example.org >"$T/in"

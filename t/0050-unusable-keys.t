@@ -38,7 +38,7 @@ is "$rc" 0 "an address with an expired and a valid key is sent"
 printf '%s\n' "$(encid_of grace)" >"$T/want"
 keyids "$T/out/1.msg" >"$T/got"
 check_same "encrypted to the valid key only" "$T/got" "$T/want"
-decrypt grace "$T/out/1.msg" >"$T/dec"
+opened grace "$T/out/1.msg" >"$T/dec"
 check_same "which opens it" "$T/dec" "$T/in"
 
 printf 'zed@example.org %s\n' "$(fpr_of bob)" >"$T/keymap"

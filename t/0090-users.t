@@ -19,7 +19,7 @@ check_same "the keyring is left exactly as it was" "$T/sys.after" "$T/sys.before
 reset_out
 timeout 60 "$PGPSENDMAIL" -i alice@example.org <"$T/in" >&- 2>&-
 is "$?" 0 "with stdout and stderr closed the message is sent"
-decrypt alice "$T/out/1.msg" >"$T/dec"
+opened alice "$T/out/1.msg" >"$T/dec"
 check_same "and decrypts to the original" "$T/dec" "$T/in"
 
 reset_out
@@ -76,7 +76,7 @@ as_user() {	# as_user ENV...: pgpsendmail as $user with only ENV
 for env in HOME=/ HOME=/nonexistent "" ; do
 	as_user $env
 	is "$rc" 0 "$user with ${env:-HOME unset} sends to alice"
-	decrypt alice "$T/out/1.msg" >"$T/dec"
+	opened alice "$T/out/1.msg" >"$T/dec"
 	check_same "$user with ${env:-HOME unset}: alice decrypts the original" "$T/dec" "$T/in"
 done
 is "$(sed -n '2,3p' "$T/out/1.argv" | tr '\n' ' ')" "-f $user " "the envelope sender is $user"

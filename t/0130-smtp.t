@@ -48,7 +48,7 @@ is "$(tail -n 1 "$R")" "221 2.0.0 Bye" "and QUIT with 221"
 is "$(calls)" 1 "one message is handed to the real sendmail"
 is "$(rcpts 1)" "alice@example.org" "for the accepted recipient only"
 check "with MAIL FROM as the envelope sender" grep -qx sender@example.org "$T/out/1.argv"
-decrypt alice "$T/out/1.msg" >"$T/plain"
+opened alice "$T/out/1.msg" >"$T/plain"
 check "it decrypts with alice's key" grep -qx "$tok" "$T/plain"
 check "and the stuffed dot is removed" grep -qx '.a stuffed dot line' "$T/plain"
 check "the token is not in clear in what was sent" not grep -q "$tok" "$T/out/1.msg"
@@ -80,9 +80,9 @@ Subject: three
 never finished
 EOF
 is "$(calls)" 2 "two finished messages are sent, the unfinished one is not"
-decrypt alice "$T/out/1.msg" >"$T/plain"
+opened alice "$T/out/1.msg" >"$T/plain"
 check "the first to alice" grep -qx first "$T/plain"
-decrypt bob "$T/out/2.msg" >"$T/plain"
+opened bob "$T/out/2.msg" >"$T/plain"
 check "the second to bob" grep -qx second "$T/plain"
 
 session <<EOF

@@ -19,7 +19,7 @@ sendt 'To: "alice"@example.org'
 is "$rc" 0 "a needlessly quoted local part is accepted"
 is "$(rcpts 1)" "alice@example.org" "and is the same mailbox, unquoted"
 check "so alice's own keymap line applies: encrypted" not grep -q "$tok" "$T/out/1.msg"
-decrypt alice "$T/out/1.msg" >"$T/plain"
+opened alice "$T/out/1.msg" >"$T/plain"
 check "to alice's key" grep -qx "$tok" "$T/plain"
 
 sendt 'To: "root"'

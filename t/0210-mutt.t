@@ -31,6 +31,7 @@ rc=$?
 is "$rc" 0 "mutt -s SUBJ -c bob -b carol -- alice exits 0"
 [ "$rc" -eq 0 ] || diag "$(cat "$T/mutt.out")"
 pf_delivered "mutt" "$subj" "$T/body" body alice bob -- carol
-is "$(header Subject "$T/got.alice")" "$subj" "mutt: the Subject is kept outside for the reader"
+is "$(header Subject "$T/got.alice") $(header Subject "$T/dec.alice")" "[...] $subj" \
+    "mutt: the Subject is hidden outside as [...], and is the real one inside"
 pf_clean "mutt" "$tok" "$mark" "$subj"
 pf_done

@@ -35,9 +35,10 @@ rc=$?
 is "$rc" 0 "git send-email --smtp-server=pgpsendmail --to alice --cc bob --bcc carol exits 0"
 [ "$rc" -eq 0 ] || diag "$(cat "$T/out.git")"
 pf_delivered "git send-email" "$subj" "$T/want" body alice bob -- carol
-case $(header Subject "$T/got.alice") in
-*"$subj"*) ok 0 "git send-email: the [PATCH] Subject is kept outside" ;;
-*) ok 1 "git send-email: the [PATCH] Subject is kept outside" ;;
+is "$(header Subject "$T/got.alice")" "[...]" "git send-email: the [PATCH] Subject is hidden outside"
+case $(header Subject "$T/dec.alice") in
+*"$subj"*) ok 0 "git send-email: and is the real one inside" ;;
+*) ok 1 "git send-email: and is the real one inside" ;;
 esac
 pf_clean "git send-email" "$tok" "$mark" "$subj"
 cd / || exit 1

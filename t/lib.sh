@@ -126,6 +126,23 @@ decrypt() {
 	armored "$2" | timeout 300 gpg --homedir "$T/home/$1" --batch --no-tty \
 	    --quiet --decrypt 2>"$T/decrypt.err"
 }
+# opened NAME MSG-FILE [ORIGINAL]: what NAME reads, with what header
+# protection (RFC 9788) added taken out again, to compare with the original
+# ($T/in unless given): HP-Outer fields, the hp and protected-headers
+# parameters, and the MIME-Version and Content-Type added where missing.
+opened() {
+	_orig=${3:-$T/in}
+	_mv=0
+	[ -f "$_orig" ] && { sed '/^$/q' "$_orig" | grep -qi '^MIME-Version:' || _mv=1; }
+	decrypt "$1" "$2" | ADDED_MV=$_mv perl -0777 -pe '
+	    my ($h, $b) = split(/\n\n/, $_, 2);
+	    $h .= "\n";
+	    $h =~ s/^HP-Outer: .*\n(?:[ \t].*\n)*//mg;
+	    $h =~ s/^Content-Type: text\/plain; hp="cipher";\n\tprotected-headers="v1"\n//m;
+	    $h =~ s/;\n\thp="cipher"; protected-headers="v1"\n/\n/;
+	    $h =~ s/^MIME-Version: 1\.0\n// if $ENV{ADDED_MV};
+	    $_ = $h . "\n" . (defined $b ? $b : "");'
+}
 # cannot_open NAME MSG-FILE: the message is encrypted, but not to NAME's key
 cannot_open() {
 	armored "$2" | grep -q '^-----BEGIN PGP MESSAGE-----$' && ! decrypt "$1" "$2" >/dev/null
@@ -168,6 +185,11 @@ calls() { ls "$T/out" | grep -c '\.argv$'; }
 rcpts() {	# rcpts N: the recipients of backend call N, one a line
 	sed '1,/^--$/d' "$T/out/$1.argv"
 }
+allrcpts() {	# allrcpts: the recipients of every backend call, sorted
+	for _f in "$T"/out/*.argv; do
+		[ -e "$_f" ] && sed '1,/^--$/d' "$_f"
+	done | sort
+}
 headers() {	# headers MSG-FILE: its header section, unfolded
 	awk '/^$/ { exit } /^[ \t]/ { h = h $0; next }
 	    { if (NR > 1) print h; h = $0 } END { print h }' "$1"
@@ -176,3 +198,20 @@ errline() {	# errline REGEX: a line of stderr matches, all lines are ours
 	grep -Eq "$1" "$T/err" && ! grep -vq '^pgpsendmail: ' "$T/err"
 }
 oneline() { [ "$(wc -l <"$T/err")" -eq 1 ]; }	# stderr is one line
+
+# call_of ADDR: the number N of the backend call whose recipients include ADDR
+call_of() {
+	for _f in "$T"/out/*.argv; do
+		[ -e "$_f" ] || continue
+		if sed '1,/^--$/d' "$_f" | grep -qixF -- "$1"; then
+			_f=${_f##*/}
+			echo "${_f%.argv}"
+			return 0
+		fi
+	done
+	return 1
+}
+bodyof() { sed '1,/^$/d' "$1"; }	# bodyof MSG-FILE: what follows the header
+hdr() {	# hdr NAME MSG-FILE: the unfolded value of each NAME: field, one a line
+	headers "$2" | sed -n "s/^$1:[[:space:]]*//Ip"
+}

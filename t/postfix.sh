@@ -185,8 +185,15 @@ pf_find() {
 	_d=$(maildir "$1")/new
 	_i=0
 	while [ $_i -lt $((${3:-$PF_WAIT} * 5)) ]; do
-		_f=$(grep -lF -- "$2" "$_d"/* 2>/dev/null | head -n 1)
-		[ -n "$_f" ] && { printf '%s\n' "$_f"; return 0; }
+		# Outside, or (the Subject is hidden as [...]) once decrypted.
+		for _f in "$_d"/*; do
+			[ -f "$_f" ] || continue
+			if grep -qF -- "$2" "$_f" || decrypt "$1" "$_f" 2>/dev/null |
+			    grep -qF -- "$2"; then
+				printf '%s\n' "$_f"
+				return 0
+			fi
+		done
 		sleep 0.2
 		_i=$((_i + 1))
 	done
@@ -194,7 +201,12 @@ pf_find() {
 }
 
 pf_has() {	# pf_has NAME PATTERN: NAME's Maildir/new has it now (no waiting)
-	grep -qF -- "$2" "$(maildir "$1")"/new/* 2>/dev/null
+	for _f in "$(maildir "$1")"/new/*; do
+		[ -f "$_f" ] || continue
+		grep -qF -- "$2" "$_f" && return 0
+		decrypt "$1" "$_f" 2>/dev/null | grep -qF -- "$2" && return 0
+	done
+	return 1
 }
 pf_token() {	# a fresh random string: the secret that must never be seen in clear
 	printf 'tok%s' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -244,7 +256,7 @@ pf_delivered() {
 		ok 0 "$_label: it lands in $(addr "$_nm")'s Maildir"
 		pf_seen=1
 		cp "$_f" "$T/got.$_nm"
-		decrypt "$_nm" "$T/got.$_nm" >"$T/dec.$_nm"
+		opened "$_nm" "$T/got.$_nm" "$_want" >"$T/dec.$_nm"
 		_w=$_want
 		case $_how in
 		body) body "$T/dec.$_nm" >"$T/cmp.$_nm" ;;

@@ -1,0 +1,503 @@
+/*
+ * From a checked message to its outputs, and their hand-off.
+ *
+ * Who gets which copy:
+ * - visible recipients (named in To or Cc, or Resent-To or Resent-Cc)
+ *   share one ciphertext, encrypted to all their keys;
+ * - each blind recipient (Bcc, or named nowhere in the header) gets a
+ *   ciphertext of its own, so that no other copy carries its key ID; past
+ *   MAXAPART of them, the rest share one more in which every key is a
+ *   hidden recipient ("bcc hidden" puts them all in the visible one so);
+ * - the recipients the keymap says get it plain share one plain copy;
+ * - a message that is encrypted already goes to everyone as it came.
+ * The encrypt-to keys go into every ciphertext as hidden recipients.
+ *
+ * All of them are made in one pass over the input, every gpg fed at
+ * once, each into an anonymous 0600 file; only when every one is
+ * complete is anything handed to the real sendmail.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "armor.h"
+#include "pgpsendmail.h"
+#include "spool.h"
+
+#define MAXAPART	16	/* blind recipients with a ciphertext apart */
+
+enum {
+	OUT_VISIBLE = 0,
+	OUT_APART = 1,			/* 1 .. MAXAPART */
+	OUT_HIDDEN = MAXAPART + 1,	/* the blind ones past MAXAPART */
+	OUT_PLAIN,
+	NOUT
+};
+
+struct output {
+	const char	**rcpt;		/* who gets it */
+	size_t		  nrcpt;
+	int		  fd;
+	struct gpgjob	  job;		/* for a ciphertext */
+};
+
+struct outputs {
+	struct output	 o[NOUT];
+	size_t		 napart;
+	struct output	 pass;		/* the message as it came */
+	int		 passing;	/* 1: encrypted, says its header; 2: its
+					   body may be one armored message */
+	int		 keyless;	/* someone lacks a key: no ciphertext */
+	struct armor	 armor;
+	char		*inner;		/* what is encrypted, up to the body */
+	size_t		 innerlen;
+	char		*plain;		/* what is sent as it is, likewise */
+	size_t		 plainlen;
+	int		 werr;		/* errno of a failed copy */
+	int		 predone;
+	struct input	*in;
+};
+
+static int
+addrcptto(struct output *out, const char *addr, size_t max)
+{
+	if (out->rcpt == NULL && (out->rcpt = calloc(max,
+	    sizeof(*out->rcpt))) == NULL)
+		return -1;
+	out->rcpt[out->nrcpt++] = addr;
+	return 0;
+}
+
+static int
+addkey(char ***keys, size_t *n, const char *fpr)
+{
+	char	**nk;
+	size_t	  i;
+
+	for (i = 0; i < *n; i++)
+		if (strcasecmp((*keys)[i], fpr) == 0)
+			return 0;
+	if ((nk = reallocarray(*keys, *n + 1, sizeof(*nk))) == NULL)
+		return -1;
+	*keys = nk;
+	nk[(*n)++] = (char *)fpr;
+	return 0;
+}
+
+/* Mark the recipients the header names in To, Cc and their Resent-. */
+static void
+markvisible(const struct msg *m, unsigned char *visible)
+{
+	static const char *const names[] = {
+		"To", "Cc", "Resent-To", "Resent-Cc"
+	};
+	struct addrlist	 al;
+	const char	*why;
+	char		 addr[ADDR_MAX + 1], *v;
+	size_t		 i, k;
+	ssize_t		 j;
+
+	for (i = 0; i < m->h.n; i++)
+		for (k = 0; k < 4; k++) {
+			if (!hdr_is(&m->h, i, names[k]) ||
+			    (v = hdr_value(&m->h, i)) == NULL)
+				continue;
+			addrlist_init(&al, v);
+			while (addrlist_next(&al, addr, sizeof(addr),
+			    &why) == 1)
+				if ((j = msg_find(m, addr)) != -1)
+					visible[j] = 1;
+			free(v);
+		}
+}
+
+/* Does the body start, after blank lines, with an armor line? */
+static int
+armorfirst(struct input *in)
+{
+	const char	*p, *end;
+
+	if (input_peek(in, 256) <= 0)
+		return 0;
+	p = in->p;
+	end = in->p + in->n;
+	while (p < end && (*p == '\n' || *p == ' ' || *p == '\t'))
+		p++;
+	return (size_t)(end - p) >= 28 &&
+	    memcmp(p, "-----BEGIN PGP MESSAGE-----", 27) == 0 &&
+	    (p[27] == '\n' || p[27] == ' ' || p[27] == '\t');
+}
+
+/*
+ * Sort the recipients into outputs.  Every refusal gets its line; those
+ * for missing keys wait while the body may yet prove to be encrypted.
+ */
+static int
+plan(struct msg *m, struct outputs *o)
+{
+	const struct rcpt	*r;
+	struct output		*out;
+	unsigned char		*visible;
+	size_t			 i, j, k;
+	int			 bad = 0, hide, idx;
+
+	if (hdr_encrypted(&m->h))
+		o->passing = 1;
+	else if (armorfirst(m->in))
+		o->passing = 2;
+	if ((visible = calloc(m->nr, 1)) == NULL)
+		goto oserr;
+	markvisible(m, visible);
+	for (i = 0; i < m->nr; i++) {
+		r = &m->r[i];
+		if (r->e->action == ACT_REJECT) {
+			bad = msg_refused(m, r);
+			continue;
+		}
+		if (o->passing && addrcptto(&o->pass, r->addr, m->nr) == -1)
+			goto oserr;
+		if (o->passing == 1)
+			continue;
+		if (r->e->action == ACT_PLAIN) {
+			if (addrcptto(&o->o[OUT_PLAIN], r->addr, m->nr) == -1)
+				goto oserr;
+			continue;
+		}
+		m->defer = o->passing == 2;
+		if (msg_refused(m, r)) {
+			o->keyless = 1;
+			m->defer = 0;
+			continue;
+		}
+		m->defer = 0;
+		hide = 0;
+		if (visible[i])
+			idx = OUT_VISIBLE;
+		else if (m->conf->bcchidden)
+			idx = OUT_VISIBLE, hide = 1;
+		else if (o->napart < MAXAPART)
+			idx = OUT_APART + o->napart++;
+		else
+			idx = OUT_HIDDEN, hide = 1;
+		out = &o->o[idx];
+		if (addrcptto(out, r->addr, m->nr) == -1)
+			goto oserr;
+		for (k = 0; k < r->nq; k++)
+			for (j = 0; j < r->q[k].nkeys; j++)
+				if (addkey(hide ? &out->job.hidden :
+				    &out->job.fprs, hide ? &out->job.nhidden :
+				    &out->job.nfprs, r->q[k].keys[j].fpr) == -1)
+					goto oserr;
+	}
+	free(visible);
+	if (bad || (o->keyless && o->passing != 2))
+		return EX_NOUSER;
+	return EX_OK;
+oserr:
+	free(visible);
+	msg_fail(m, "%s", strerror(errno));
+	return EX_OSERR;
+}
+
+/*
+ * What gpg reads: the protected header, then the body as it arrives.
+ * Each piece is also copied where it goes as it is: the plain copy, the
+ * message passed through.
+ */
+static ssize_t
+feed(void *ctx, const char **p)
+{
+	struct outputs	*o = ctx;
+	ssize_t		 n;
+	int		 plainfd = o->o[OUT_PLAIN].fd;
+
+	if (!o->predone) {
+		o->predone = 1;
+		if (plainfd != -1 && spool_write(plainfd, o->plain,
+		    o->plainlen) == -1)
+			goto werr;
+		*p = o->inner;
+		return o->innerlen;
+	}
+	if ((n = input_fill(o->in)) <= 0)
+		return n;
+	*p = o->in->p;
+	o->in->p += n;
+	o->in->n = 0;
+	if (plainfd != -1 && spool_write(plainfd, *p, n) == -1)
+		goto werr;
+	if (o->passing == 1 && spool_write(o->pass.fd, *p, n) == -1)
+		goto werr;
+	if (o->passing == 2)
+		armor_feed(&o->armor, *p, n);
+	return n;
+werr:
+	o->werr = errno;
+	return -1;
+}
+
+/*
+ * gpg refused a fingerprint.  Say whose it is and why, from the keyring's
+ * own listing: this costs a gpg run only when sending has already failed.
+ */
+static int
+badkey(struct msg *m, const char *fpr, int reason)
+{
+	struct keyquery	 kq, *kqp = &kq;
+	char		 err[ERRLEN], why[128];
+	size_t		 i, k;
+
+	memset(&kq, 0, sizeof(kq));
+	kq.addr = fpr;
+	kq.byfpr = 1;
+	snprintf(why, sizeof(why), "%s: key %s", gpg_invrecp(reason), fpr);
+	if (gpg_findkeys(&m->g, &kqp, 1, err, sizeof(err)) == GPG_OK &&
+	    kq.nkeys == 0 && strcmp(kq.why, "no key") != 0)
+		snprintf(why, sizeof(why), "%s", kq.why);
+	free(kq.keys);
+	for (i = 0; i < m->nr; i++)
+		for (k = 0; k < m->r[i].nq; k++)
+			if (m->r[i].q[k].nkeys > 0 && strcasecmp(
+			    m->r[i].q[k].keys[0].fpr, fpr) == 0) {
+				msg_fail(m, "%s: no usable key (%s)",
+				    m->r[i].addr, why);
+				return EX_NOUSER;
+			}
+	msg_fail(m, "gpg refused key %s (%s)", fpr, why);
+	return EX_NOUSER;
+}
+
+static int
+openout(struct msg *m, struct output *out)
+{
+	if ((out->fd = spool_open(m->conf->spool, m->err,
+	    sizeof(m->err))) == -1) {
+		msg_fail(m, "%s", m->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run every gpg (or none) over the input, then finish the files. */
+static int
+encrypt(struct msg *m, struct outputs *o, const char *boundary)
+{
+	struct gpgjob	 jobs[NOUT];
+	struct output	*outs[NOUT];
+	const char	*p;
+	size_t		 i, n = 0;
+	ssize_t		 r;
+	int		 rc;
+
+	for (i = 0; i < OUT_PLAIN; i++)
+		if (o->o[i].nrcpt > 0 && !o->keyless && o->passing != 1) {
+			outs[n] = &o->o[i];
+			jobs[n++] = o->o[i].job;
+		}
+	if (n == 0) {
+		while ((r = feed(o, &p)) > 0)
+			;
+		rc = r == 0 ? GPG_OK : GPG_EIO;
+		if (r == -1 && o->werr == 0)
+			snprintf(m->err, sizeof(m->err), "reading the message: "
+			    "%s", strerror(errno));
+	} else
+		rc = gpg_encrypt(&m->g, jobs, n, feed, o, m->err,
+		    sizeof(m->err));
+	if (o->werr != 0) {
+		msg_fail(m, "writing a copy: %s", strerror(o->werr));
+		return EX_IOERR;
+	}
+	for (i = 0; rc == GPG_EKEY && i < n; i++)
+		if (jobs[i].badrcpt[0] != '\0')
+			return badkey(m, jobs[i].badrcpt, jobs[i].badreason);
+	if (rc != GPG_OK) {
+		msg_fail(m, "%s", m->err);
+		return rc == GPG_EIO ? EX_IOERR : rc == GPG_EOS ? EX_OSERR :
+		    EX_UNAVAILABLE;
+	}
+	for (i = 0; i < n; i++)
+		if (pgpmime_end(outs[i]->fd, boundary) == -1) {
+			msg_fail(m, "writing the ciphertext: %s",
+			    strerror(errno));
+			return EX_IOERR;
+		}
+	return EX_OK;
+}
+
+/*
+ * Make every output.  The plaintext of those who get ciphertext only
+ * passes through pipes; the files hold ciphertext, the copy the keymap
+ * says is plain, or what the sender encrypted already.
+ */
+static int
+make(struct msg *m, struct outputs *o)
+{
+	char	boundary[64];
+	size_t	i;
+	int	ex, r;
+
+	snprintf(boundary, sizeof(boundary), "pgpsendmail-%08x%08x",
+	    arc4random(), arc4random());
+	if ((o->inner = hdr_protect(&m->h, m->conf->protectsubject,
+	    &o->innerlen)) == NULL ||
+	    (o->plain = hdr_inner(&m->h, &o->plainlen)) == NULL) {
+		msg_fail(m, "%s", strerror(errno));
+		return EX_OSERR;
+	}
+	for (i = 0; i < NOUT; i++) {
+		if (o->o[i].nrcpt == 0 || o->passing == 1 ||
+		    (o->keyless && i != OUT_PLAIN))
+			continue;
+		if (openout(m, &o->o[i]) == -1)
+			return EX_IOERR;
+		o->o[i].job.outfd = o->o[i].fd;
+		if (i != OUT_PLAIN && pgpmime_begin(o->o[i].fd, &m->h,
+		    boundary, m->conf->protectsubject) == -1) {
+			msg_fail(m, "writing the ciphertext: %s",
+			    strerror(errno));
+			return EX_IOERR;
+		}
+	}
+	if (o->passing && o->pass.nrcpt > 0) {
+		if (openout(m, &o->pass) == -1)
+			return EX_IOERR;
+		/*
+		 * Encrypted by its header: its header goes first.  Maybe
+		 * by its body: the header waits until the body has shown
+		 * itself, since it is plaintext if the body is not.
+		 */
+		if (o->passing == 1 &&
+		    spool_write(o->pass.fd, o->plain, o->plainlen) == -1) {
+			msg_fail(m, "writing a copy: %s", strerror(errno));
+			return EX_IOERR;
+		}
+		armor_init(&o->armor, o->pass.fd, o->plainlen);
+	}
+	if ((ex = encrypt(m, o, boundary)) != EX_OK)
+		return ex;
+	if (o->passing == 2) {
+		if ((r = armor_end(&o->armor)) == 1 &&
+		    pwrite(o->pass.fd, o->plain, o->plainlen, 0) !=
+		    (ssize_t)o->plainlen)
+			r = -1;
+		if (r == -1) {
+			msg_fail(m, "writing a copy: %s", strerror(errno));
+			return EX_IOERR;
+		}
+		if (r == 1)
+			o->passing = 1;		/* it was: pass it on */
+		else {
+			o->passing = 0;
+			if (o->keyless) {
+				/* The refusals that waited for the body. */
+				if (!m->quiet)
+					fputs(m->report, stderr);
+				return EX_NOUSER;
+			}
+		}
+	}
+	return EX_OK;
+}
+
+static int
+sendone(struct msg *m, struct output *out, size_t *done)
+{
+	int	ex;
+
+	ex = backend_send(m->conf, m->pass, m->sender, out->fd, out->rcpt,
+	    out->nrcpt, m->err, sizeof(m->err));
+	if (ex != EX_OK) {
+		if (*done > 0)
+			msg_fail(m, "%s (%zu recipient%s had their copy already)",
+			    m->err, *done, *done > 1 ? "s" : "");
+		else
+			msg_fail(m, "%s", m->err);
+		return ex;
+	}
+	*done += out->nrcpt;
+	return EX_OK;
+}
+
+/* Every output is complete: from here on, hand them over. */
+static int
+handoff(struct msg *m, struct outputs *o)
+{
+	size_t	i, done = 0;
+	int	ex;
+
+	if (o->passing == 1) {
+		m->passed = 1;
+		return o->pass.nrcpt > 0 ? sendone(m, &o->pass, &done) : EX_OK;
+	}
+	for (i = 0; i < NOUT; i++)
+		if (o->o[i].nrcpt > 0 &&
+		    (ex = sendone(m, &o->o[i], &done)) != EX_OK)
+			return ex;
+	return EX_OK;
+}
+
+/* The fingerprints used, for the log. */
+static void
+keylist(struct msg *m, const struct outputs *o)
+{
+	const struct gpgjob	*j;
+	size_t			 i, k, len;
+
+	for (i = 0; i < OUT_PLAIN; i++) {
+		j = &o->o[i].job;
+		for (k = 0; k < j->nfprs + j->nhidden; k++) {
+			len = strlen(m->keys);
+			snprintf(m->keys + len, sizeof(m->keys) - len, "%s%s",
+			    len ? "," : "", k < j->nfprs ? j->fprs[k] :
+			    j->hidden[k - j->nfprs]);
+		}
+	}
+}
+
+static void
+freeout(struct output *out)
+{
+	if (out->fd != -1)
+		close(out->fd);
+	free(out->rcpt);
+	free(out->job.fprs);
+	free(out->job.hidden);
+}
+
+int
+msg_make(struct msg *m)
+{
+	struct outputs	*o;
+	size_t		 i;
+	int		 ex;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		msg_fail(m, "%s", strerror(errno));
+		return EX_OSERR;
+	}
+	o->in = m->in;
+	o->pass.fd = -1;
+	for (i = 0; i < NOUT; i++)
+		o->o[i].fd = -1;
+	if ((ex = plan(m, o)) == EX_OK && (ex = make(m, o)) == EX_OK) {
+		keylist(m, o);
+		ex = handoff(m, o);
+	}
+	for (i = 0; i < NOUT; i++)
+		freeout(&o->o[i]);
+	freeout(&o->pass);
+	if (o->inner != NULL)
+		explicit_bzero(o->inner, o->innerlen);
+	free(o->inner);
+	if (o->plain != NULL)
+		explicit_bzero(o->plain, o->plainlen);
+	free(o->plain);
+	explicit_bzero(&o->armor, sizeof(o->armor));
+	free(o);
+	return ex;
+}
