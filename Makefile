@@ -11,7 +11,8 @@ BSD_CFLAGS != pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /u
 BSD_LIBS != pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
 ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BSD_CFLAGS)
 
-OBJS = pgpsendmail.o send.o make.o verify.o smtp.o backend.o keymap.o gpg.o \
+OBJS = pgpsendmail.o send.o make.o verify.o smtp.o queue.o backend.o keymap.o \
+    gpg.o \
     input.o rfc5322.o armor.o spool.o
 HDRS = pgpsendmail.h armor.h backend.h gpg.h input.h keymap.h rfc5322.h \
     spool.h
@@ -68,3 +69,67 @@ clean:
 	rm -f pgpsendmail $(OBJS)
 
 .PHONY: all deps demo check install clean
+
+# Fuzzing and sanitizers, with clang (and libclang-rt-14-dev) and valgrind.
+#	make fuzz [FUZZTIME=600]	each harness in fuzz/ for FUZZTIME seconds
+#	make fuzz-regress		each harness over its seed corpus once
+#	make check-asan			the tests against asan/pgpsendmail
+#	make check-valgrind		a few sends under valgrind memcheck
+SANCC ?= clang
+FUZZTIME ?= 60
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer $(SAN) $(WARN) -D_GNU_SOURCE \
+    -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BSD_CFLAGS)
+# asan/log.PID holds what a sanitizer found, even where a test hid stderr.
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$(CURDIR)/asan/log \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(CURDIR)/asan/log
+FUZZERS = fuzz/build/hdr fuzz/build/addr fuzz/build/conf
+
+fuzz/build/%.o: %.c $(HDRS)
+	@mkdir -p fuzz/build
+	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+fuzz/build/hdr: fuzz/hdr.c fuzz/build/input.o fuzz/build/rfc5322.o \
+    fuzz/build/armor.o fuzz/build/spool.o
+	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=read -o $@ \
+	    fuzz/hdr.c fuzz/build/input.o fuzz/build/rfc5322.o \
+	    fuzz/build/armor.o fuzz/build/spool.o $(BSD_LIBS)
+
+fuzz/build/addr: fuzz/addr.c fuzz/build/input.o fuzz/build/rfc5322.o \
+    fuzz/build/spool.o
+	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -o $@ fuzz/addr.c \
+	    fuzz/build/input.o fuzz/build/rfc5322.o fuzz/build/spool.o $(BSD_LIBS)
+
+fuzz/build/conf: fuzz/conf.c fuzz/build/keymap.o
+	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -o $@ fuzz/conf.c \
+	    fuzz/build/keymap.o $(BSD_LIBS)
+
+fuzz: $(FUZZERS)
+	nice sh fuzz/run.sh $(FUZZTIME) hdr addr conf
+
+fuzz-regress: $(FUZZERS)
+	sh fuzz/run.sh regress hdr addr conf
+
+asan/%.o: %.c $(HDRS)
+	@mkdir -p asan
+	$(SANCC) $(SAN_CFLAGS) -c -o $@ $<
+
+asan/pgpsendmail: $(OBJS:%=asan/%)
+	$(SANCC) $(SAN) -o $@ $(OBJS:%=asan/%) $(BSD_LIBS)
+
+check-asan: asan/pgpsendmail
+	@rm -f asan/log.*
+	@st=0; $(SAN_ENV) PGPSENDMAIL=$(CURDIR)/asan/pgpsendmail \
+	    prove -j2 t/ || st=$$?; \
+	if ls asan/log.* >/dev/null 2>&1; then \
+		cat asan/log.*; echo "check-asan: the sanitizers found errors"; \
+		exit 1; \
+	fi; exit $$st
+
+check-valgrind: pgpsendmail
+	sh fuzz/valgrind.sh ./pgpsendmail
+
+clean-san:
+	rm -rf fuzz/build asan
+
+.PHONY: fuzz fuzz-regress check-asan check-valgrind clean-san

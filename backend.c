@@ -55,11 +55,11 @@ baseargv(const struct conf *c, size_t more, size_t *k)
 	return av;
 }
 
-static size_t
-addpasson(const char **av, size_t k, const struct passon *p,
-    enum flavor fl)
+size_t
+backend_opts(const struct conf *c, const struct passon *p, const char **av)
 {
-	unsigned int	t = takes[fl];
+	unsigned int	t = takes[c->flavor];
+	size_t		k = 0;
 
 	if ((t & P_F) && p->fullname != NULL) {
 		av[k++] = "-F";
@@ -87,12 +87,27 @@ addpasson(const char **av, size_t k, const struct passon *p,
 }
 
 /*
+ * In a child about to exec: give up what a set-id install gave us, for
+ * good, so that gpg and the real sendmail run as the user who called.
+ */
+void
+dropprivs(void)
+{
+	gid_t	g = getgid();
+	uid_t	u = getuid();
+
+	if (setresgid(g, g, g) == -1 || setresuid(u, u, u) == -1)
+		_exit(127);
+}
+
+/*
  * A failed exec comes back as its errno through a close-on-exec pipe at
  * fd 3, so that it can be told from the real sendmail exiting 127.
  */
 int
-backend_send(const struct conf *c, const struct passon *p, const char *sender,
-    int fd, const char *const *rcpt, size_t n, char *err, size_t errlen)
+backend_send(const struct conf *c, const char *sender, const char *const *opt,
+    size_t nopt, int fd, off_t base, const char *const *rcpt, size_t n,
+    char *err, size_t errlen)
 {
 	const char	**av;
 	size_t		  i, k;
@@ -100,7 +115,7 @@ backend_send(const struct conf *c, const struct passon *p, const char *sender,
 	int		  ep[2], ws, eno;
 	ssize_t		  r;
 
-	if ((av = baseargv(c, n + 16, &k)) == NULL ||
+	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL ||
 	    pipe2(ep, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(av);
@@ -109,12 +124,13 @@ backend_send(const struct conf *c, const struct passon *p, const char *sender,
 	av[k++] = "-i";
 	av[k++] = "-f";
 	av[k++] = sender;
-	k = addpasson(av, k, p, c->flavor);
+	for (i = 0; i < nopt; i++)
+		av[k++] = opt[i];
 	av[k++] = "--";
 	for (i = 0; i < n; i++)
 		av[k++] = rcpt[i];
 	av[k] = NULL;
-	if (lseek(fd, 0, SEEK_SET) == -1 || (pid = fork()) == -1) {
+	if (lseek(fd, base, SEEK_SET) == -1 || (pid = fork()) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(av);
 		close(ep[0]);
@@ -127,6 +143,7 @@ backend_send(const struct conf *c, const struct passon *p, const char *sender,
 		    fcntl(3, F_SETFD, FD_CLOEXEC) == -1)))
 			_exit(127);
 		closefrom(4);
+		dropprivs();
 		signal(SIGPIPE, SIG_DFL);
 		execve(c->sendmail[0], (char *const *)av, env);
 		eno = errno;
@@ -172,6 +189,7 @@ backend_exec(const struct conf *c, const char *const *args)
 	if ((av = baseargv(c, n, &k)) == NULL)
 		return;
 	memcpy(av + k, args, (n + 1) * sizeof(*av));
+	dropprivs();
 	signal(SIGPIPE, SIG_DFL);
 	execve(c->sendmail[0], (char *const *)av, env);
 	free(av);

@@ -1,9 +1,12 @@
 /*
  * backend.h: the real sendmail.
  *
- * backend_send	hand one finished output (fd, read from its start) to the
- *		real sendmail for the recipients given, and wait; EX_OK, or a
- *		sysexit with err set
+ * backend_opts	the caller's options this flavor of sendmail takes, in av
+ *		(room for MAXOPTS); their count
+ * backend_send	hand one finished output (fd, read from offset base) to
+ *		the real sendmail with those options, for the recipients
+ *		given, and wait; EX_OK, or a sysexit with err set
+ * dropprivs	in a child: give up set-id privileges for good
  * backend_exec	become the real sendmail running one of its own modes
  *		(-bp, -bi, -q...); returns only if the exec failed
  *
@@ -13,6 +16,8 @@
  */
 #ifndef BACKEND_H
 #define BACKEND_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -28,9 +33,14 @@ struct passon {
 	const char	*deliverymode;	/* "-odb", "-odi"... */
 };
 
-int	backend_send(const struct conf *, const struct passon *,
-	    const char *sender, int fd, const char *const *rcpt, size_t n,
-	    char *err, size_t errlen);
+#define MAXOPTS	11	/* what backend_opts may give */
+
+size_t	backend_opts(const struct conf *, const struct passon *,
+	    const char **av);
+int	backend_send(const struct conf *, const char *sender,
+	    const char *const *opt, size_t nopt, int fd, off_t base,
+	    const char *const *rcpt, size_t n, char *err, size_t errlen);
 void	backend_exec(const struct conf *, const char *const *args);
+void	dropprivs(void);
 
 #endif

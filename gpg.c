@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "gpg.h"
 #include "spool.h"
 
@@ -94,6 +95,7 @@ spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
 			if (hi[i] == -1 || dup2(hi[i], i) == -1)
 				_exit(127);
 		closefrom(nfd);
+		dropprivs();
 		signal(SIGPIPE, SIG_DFL);
 		execve(g->path, (char *const *)av, env);
 		dprintf(2, "cannot run %s: %s\n", g->path, strerror(errno));

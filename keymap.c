@@ -159,6 +159,7 @@ confdefaults(struct conf *c)
 	c->keymap = strdup(SYSCONFDIR "/pgpsendmail/keymap");
 	c->spool = strdup("/var/spool/pgpsendmail");
 	c->protectsubject = 1;
+	c->lifetime = 5 * 86400;
 	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
 }
 
@@ -189,6 +190,40 @@ setsendmail(struct conf *c, char **f, int n, const char *path, size_t lineno,
 oserr:
 	snprintf(err, errlen, "%s", strerror(errno));
 	return -1;
+}
+
+/* "5d", "12h", "30m", "90s" or "90" in seconds; -1 if malformed. */
+static long long
+duration(const char *v)
+{
+	const char	*errstr;
+	char		 num[32];
+	long long	 n, unit = 1;
+	size_t		 len = strlen(v);
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, v, len + 1);
+	switch (num[len - 1]) {
+	case 'd':
+		unit = 86400;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 's':
+		break;
+	default:
+		len++;
+	}
+	num[len - 1] = '\0';
+	n = strtonum(num, 1, 1000LL * 86400, &errstr);
+	if (errstr != NULL || n > 1000LL * 86400 / unit)
+		return -1;
+	return n * unit;
 }
 
 /* One of two words: 0 for the first, 1 for the second, -1 for neither. */
@@ -247,7 +282,8 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	static const char *const keys[] = {
 		"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor",
-		"bcc", "protect-subject", "encrypt-to", "sign-key"
+		"bcc", "protect-subject", "encrypt-to", "sign-key",
+		"queue-lifetime"
 	};
 	size_t	 seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	FILE	*fp;
@@ -307,6 +343,13 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			if ((c->protectsubject = choice(f[1], "no", "yes",
 			    path, lineno, err, errlen)) == -1)
 				goto out;
+		} else if (strcmp(f[0], "queue-lifetime") == 0) {
+			if ((c->lifetime = duration(f[1])) <= 0) {
+				snprintf(err, errlen, "%s:%zu: queue-lifetime "
+				    "wants a time such as 5d, 12h, 30m or 90s",
+				    path, lineno);
+				goto out;
+			}
 		} else if (strcmp(f[0], "sign-key") == 0) {
 			if ((c->signkey = parsefpr(f[1])) == NULL) {
 				snprintf(err, errlen, "%s:%zu: sign-key wants a "

@@ -38,6 +38,7 @@ struct conf {
 	char	**encryptto;	/* archive keys added to every ciphertext */
 	size_t	  nencryptto;
 	char	 *signkey;	/* sign with this key, or NULL */
+	long long lifetime;	/* seconds an entry may wait in the queue */
 };
 
 enum action {

@@ -17,6 +17,7 @@
  * complete is anything handed to the real sendmail.
  */
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,9 @@ struct output {
 	const char	**rcpt;		/* who gets it */
 	size_t		  nrcpt;
 	int		  fd;
+	off_t		  base;		/* where in fd the message starts */
 	struct gpgjob	  job;		/* for a ciphertext */
+	int		  used;		/* to be handed on */
 };
 
 struct outputs {
@@ -60,6 +63,12 @@ struct outputs {
 	int		 werr;		/* errno of a failed copy */
 	int		 predone;
 	struct input	*in;
+	int		 spooled;	/* the outputs are queue entries */
+	struct spool	 sp;
+	struct spoolmsg	 sm;
+	const char	*opts[MAXOPTS];	/* for the real sendmail */
+	size_t		 nopts;
+	char		 date[200], msgid[200];
 };
 
 static int
@@ -271,15 +280,52 @@ badkey(struct msg *m, const char *fpr, int reason)
 	return EX_NOUSER;
 }
 
+/* A file for an output: a queue entry with its envelope, or anonymous. */
 static int
-openout(struct msg *m, struct output *out)
+openout(struct msg *m, struct outputs *o, struct output *out)
 {
-	if ((out->fd = spool_open(m->conf->spool, m->err,
-	    sizeof(m->err))) == -1) {
-		msg_fail(m, "%s", m->err);
+	struct envelope	env;
+
+	if (!o->spooled) {
+		out->base = 0;
+		if ((out->fd = spool_open(m->conf->spool, m->err,
+		    sizeof(m->err))) == -1) {
+			msg_fail(m, "%s", m->err);
+			return -1;
+		}
+		return 0;
+	}
+	memset(&env, 0, sizeof(env));
+	env.sender = m->sender;
+	env.rcpt = (char **)out->rcpt;
+	env.nrcpt = out->nrcpt;
+	env.opts = (char **)o->opts;
+	env.nopts = o->nopts;
+	env.time = time(NULL);
+	env.date = o->date;
+	env.msgid = o->msgid;
+	if (spool_entry(&o->sm, &env, &out->fd, &out->base) == -1) {
+		msg_fail(m, "cannot queue: %s", strerror(errno));
+		out->fd = -1;
 		return -1;
 	}
 	return 0;
+}
+
+/* The value of the first field name, made safe for an envelope line. */
+static void
+fieldsafe(const struct hdr *h, const char *name, char *out, size_t len)
+{
+	size_t	 i;
+	char	*v;
+
+	out[0] = '\0';
+	for (i = 0; i < h->n; i++)
+		if (hdr_is(h, i, name) && (v = hdr_value(h, i)) != NULL) {
+			safestr(v, out, len);
+			free(v);
+			return;
+		}
 }
 
 /* Run every gpg (or none) over the input, then finish the files. */
@@ -353,7 +399,7 @@ make(struct msg *m, struct outputs *o)
 		if (o->o[i].nrcpt == 0 || o->passing == 1 ||
 		    (o->keyless && i != OUT_PLAIN))
 			continue;
-		if (openout(m, &o->o[i]) == -1)
+		if (openout(m, o, &o->o[i]) == -1)
 			return EX_IOERR;
 		o->o[i].job.outfd = o->o[i].fd;
 		if (i != OUT_PLAIN && pgpmime_begin(o->o[i].fd, &m->h,
@@ -364,7 +410,7 @@ make(struct msg *m, struct outputs *o)
 		}
 	}
 	if (o->passing && o->pass.nrcpt > 0) {
-		if (openout(m, &o->pass) == -1)
+		if (openout(m, o, &o->pass) == -1)
 			return EX_IOERR;
 		/*
 		 * Encrypted by its header: its header goes first.  Maybe
@@ -376,13 +422,13 @@ make(struct msg *m, struct outputs *o)
 			msg_fail(m, "writing a copy: %s", strerror(errno));
 			return EX_IOERR;
 		}
-		armor_init(&o->armor, o->pass.fd, o->plainlen);
+		armor_init(&o->armor, o->pass.fd, o->pass.base + o->plainlen);
 	}
 	if ((ex = encrypt(m, o, boundary)) != EX_OK)
 		return ex;
 	if (o->passing == 2) {
 		if ((r = armor_end(&o->armor)) == 1 &&
-		    pwrite(o->pass.fd, o->plain, o->plainlen, 0) !=
+		    pwrite(o->pass.fd, o->plain, o->plainlen, o->pass.base) !=
 		    (ssize_t)o->plainlen)
 			r = -1;
 		if (r == -1) {
@@ -404,23 +450,68 @@ make(struct msg *m, struct outputs *o)
 	return EX_OK;
 }
 
+/*
+ * Which outputs go: the message as it came, or the ciphertexts and the
+ * plain copy.  With a queue, the others are dropped and the rest
+ * committed at once; before that nothing is queued, after it all is.
+ */
 static int
-sendone(struct msg *m, struct output *out, size_t *done)
+commit(struct msg *m, struct outputs *o)
+{
+	size_t	i;
+
+	o->pass.used = o->passing == 1 && o->pass.nrcpt > 0;
+	for (i = 0; i < NOUT; i++)
+		o->o[i].used = o->passing != 1 && o->o[i].nrcpt > 0;
+	if (!o->spooled)
+		return EX_OK;
+	if (!o->pass.used && o->pass.fd != -1) {
+		spool_drop(&o->sm, o->pass.fd);
+		o->pass.fd = -1;
+	}
+	for (i = 0; i < NOUT; i++)
+		if (!o->o[i].used && o->o[i].fd != -1) {
+			spool_drop(&o->sm, o->o[i].fd);
+			o->o[i].fd = -1;
+		}
+	if (spool_commit(&o->sm) == -1) {
+		msg_fail(m, "cannot queue: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	return EX_OK;
+}
+
+/*
+ * Hand one output to the real sendmail.  With a queue, a failure leaves
+ * it queued for a later run (-q), and the message is accepted all the
+ * same; without one, it is the caller's failure.
+ */
+static int
+sendone(struct msg *m, struct outputs *o, struct output *out, size_t *done)
 {
 	int	ex;
 
-	ex = backend_send(m->conf, m->pass, m->sender, out->fd, out->rcpt,
-	    out->nrcpt, m->err, sizeof(m->err));
-	if (ex != EX_OK) {
-		if (*done > 0)
-			msg_fail(m, "%s (%zu recipient%s had their copy already)",
-			    m->err, *done, *done > 1 ? "s" : "");
-		else
-			msg_fail(m, "%s", m->err);
-		return ex;
+	ex = backend_send(m->conf, m->sender, o->opts, o->nopts, out->fd,
+	    out->base, out->rcpt, out->nrcpt, m->err, sizeof(m->err));
+	if (ex == EX_OK) {
+		*done += out->nrcpt;
+		if (o->spooled) {
+			spool_done(&o->sm, out->fd);
+			out->fd = -1;
+		}
+		return EX_OK;
 	}
-	*done += out->nrcpt;
-	return EX_OK;
+	if (o->spooled) {
+		spool_later(&o->sm, out->fd, m->err);
+		snprintf(m->queued, sizeof(m->queued), "%s", m->err);
+		return EX_OK;
+	}
+	if (*done > 0)
+		msg_fail(m, "%s (%zu recipient%s had their copy already)",
+		    m->err, *done, *done > 1 ? "s" : "");
+	else
+		msg_fail(m, "%s", m->err);
+	return ex;
 }
 
 /* Every output is complete: from here on, hand them over. */
@@ -430,13 +521,13 @@ handoff(struct msg *m, struct outputs *o)
 	size_t	i, done = 0;
 	int	ex;
 
-	if (o->passing == 1) {
+	if (o->pass.used) {
 		m->passed = 1;
-		return o->pass.nrcpt > 0 ? sendone(m, &o->pass, &done) : EX_OK;
+		return sendone(m, o, &o->pass, &done);
 	}
 	for (i = 0; i < NOUT; i++)
-		if (o->o[i].nrcpt > 0 &&
-		    (ex = sendone(m, &o->o[i], &done)) != EX_OK)
+		if (o->o[i].used &&
+		    (ex = sendone(m, o, &o->o[i], &done)) != EX_OK)
 			return ex;
 	return EX_OK;
 }
@@ -460,9 +551,9 @@ keylist(struct msg *m, const struct outputs *o)
 }
 
 static void
-freeout(struct output *out)
+freeout(struct output *out, int spooled)
 {
-	if (out->fd != -1)
+	if (out->fd != -1 && !spooled)
 		close(out->fd);
 	free(out->rcpt);
 	free(out->job.fprs);
@@ -484,13 +575,27 @@ msg_make(struct msg *m)
 	o->pass.fd = -1;
 	for (i = 0; i < NOUT; i++)
 		o->o[i].fd = -1;
-	if ((ex = plan(m, o)) == EX_OK && (ex = make(m, o)) == EX_OK) {
+	o->nopts = backend_opts(m->conf, m->pass, o->opts);
+	fieldsafe(&m->h, "Date", o->date, sizeof(o->date));
+	fieldsafe(&m->h, "Message-ID", o->msgid, sizeof(o->msgid));
+	o->spooled = spool_init(&o->sp, m->conf->spool, m->err,
+	    sizeof(m->err)) == 0 && spool_begin(&o->sp, &o->sm) == 0;
+	if ((ex = plan(m, o)) == EX_OK && (ex = make(m, o)) == EX_OK &&
+	    (ex = commit(m, o)) == EX_OK) {
+		/* From here on the message is safe: queued, or about to go. */
 		keylist(m, o);
 		ex = handoff(m, o);
 	}
+	if (o->spooled)
+		spool_abort(&o->sm);	/* closes; removes only if uncommitted */
 	for (i = 0; i < NOUT; i++)
-		freeout(&o->o[i]);
-	freeout(&o->pass);
+		freeout(&o->o[i], o->spooled);
+	freeout(&o->pass, o->spooled);
+	if (o->sp.dirfd != -1 && o->spooled) {
+		close(o->sp.dirfd);
+		close(o->sp.tmpfd);
+		close(o->sp.qfd);
+	}
 	if (o->inner != NULL)
 		explicit_bzero(o->inner, o->innerlen);
 	free(o->inner);

@@ -236,11 +236,22 @@ parseopts(int argc, char *argv[], struct opts *o)
 	o->noperands = argc - optind;
 }
 
-/* -bp, -bi, -q: the real sendmail's own business, with our options. */
+/*
+ * -bp, -bi, -q: our own queue first (listed, or run), then the real
+ * sendmail's own business, with that one option.
+ */
 static void __attribute__((noreturn))
-passthrough(const struct conf *c, const struct opts *o)
+passthrough(const struct conf *c, const struct opts *o, const char *host)
 {
 	const char	*args[2] = { NULL, NULL };
+	char		 err[ERRLEN];
+
+	if (o->mode == MODE_QUEUE && queue_list(c, err, sizeof(err)) != EX_OK)
+		printf("-- pgpsendmail queue: %s --\n", err);
+	if (o->mode == MODE_RUNQ && queue_run(c, host, err, sizeof(err)) !=
+	    EX_OK)
+		die(EX_CANTCREAT, "queue run: %s", err);
+	fflush(stdout);
 
 	args[0] = o->mode == MODE_QUEUE ? "-bp" : o->mode == MODE_ALIASES ?
 	    "-bi" : o->q;
@@ -259,7 +270,7 @@ main(int argc, char *argv[])
 	struct passwd	*pw;
 	const char	*why;
 	char		 err[ERRLEN], login[64], host[256];
-	int		 r, ex;
+	int		 r, ex, setid;
 
 	sanitize();
 	parseopts(argc, argv, &o);
@@ -271,12 +282,14 @@ main(int argc, char *argv[])
 		strlcpy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 
-	if (conf_load(&conf, getenv("PGPSENDMAIL_CONF"), err,
+	/* Installed set-id, the caller's environment redirects nothing. */
+	setid = getuid() != geteuid() || getgid() != getegid();
+	if (conf_load(&conf, setid ? NULL : getenv("PGPSENDMAIL_CONF"), err,
 	    sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
 	if (o.mode == MODE_QUEUE || o.mode == MODE_ALIASES ||
 	    o.mode == MODE_RUNQ)
-		passthrough(&conf, &o);
+		passthrough(&conf, &o, host);
 	if (keymap_load(&km, conf.keymap, err, sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
 

@@ -29,6 +29,9 @@
  * verify	-bv: say what each recipient would get, send nothing; EX_OK
  *		only if every one could be sent to (verify.c)
  * smtp_serve	-bs: an SMTP dialogue on stdin and stdout (smtp.c)
+ * queue_run	-q: hand every queued entry on again, give up those past
+ *		queue-lifetime (queue.c)
+ * queue_list	-bp: list the queued entries
  */
 #ifndef PGPSENDMAIL_H
 #define PGPSENDMAIL_H
@@ -79,6 +82,7 @@ struct msg {
 	size_t			 narch;
 	int			 archlooked;
 	int			 passed;	/* sent as it came: encrypted already */
+	char			 queued[ERRLEN];	/* why some went to the queue */
 };
 
 void		 msg_init(struct msg *, const struct conf *,
@@ -100,6 +104,9 @@ int		 msg_notice(struct msg *);
 void		 msg_reset(struct msg *);
 
 int		 verify(struct msg *);
+int		 queue_run(const struct conf *, const char *host, char *err,
+		    size_t errlen);
+int		 queue_list(const struct conf *, char *err, size_t errlen);
 int		 smtp_serve(struct msg *, struct input *);
 
 #endif

@@ -510,6 +510,11 @@ msg_log(const struct msg *m, int ex)
 	char	to[1024], why[REPORTLEN], *p;
 
 	rcptlist(m, to, sizeof(to));
+	if (ex == EX_OK && m->queued[0] != '\0') {
+		syslog(LOG_NOTICE, "from=<%s> to=%s keys=%s status=queued (%s)",
+		    m->sender, to, m->keys[0] ? m->keys : "none", m->queued);
+		return;
+	}
 	if (ex == EX_OK && m->passed) {
 		syslog(LOG_INFO, "from=<%s> to=%s status=sent (passed through: "
 		    "encrypted by the sender)", m->sender, to);
@@ -554,7 +559,6 @@ fieldvalue(const struct hdr *h, const char *name, char *out, size_t len)
 int
 msg_notice(struct msg *m)
 {
-	struct passon	 none;
 	const char	*to[1];
 	char		 date[64], id[200], odate[200], oid[200], rcpts[1024];
 	char		 err[ERRLEN];
@@ -603,9 +607,9 @@ msg_notice(struct msg *m)
 		close(fd);
 		return EX_IOERR;
 	}
-	memset(&none, 0, sizeof(none));
 	to[0] = m->sender;
-	ex = backend_send(m->conf, &none, "<>", fd, to, 1, err, sizeof(err));
+	ex = backend_send(m->conf, "<>", NULL, 0, fd, 0, to, 1, err,
+	    sizeof(err));
 	close(fd);
 	if (ex != EX_OK && !m->quiet)
 		fprintf(stderr, "pgpsendmail: the notice to %s was not sent: "
@@ -630,4 +634,5 @@ msg_reset(struct msg *m)
 	strlcpy(m->sender, m->login, sizeof(m->sender));
 	m->keys[0] = m->err[0] = m->report[0] = '\0';
 	m->passed = m->defer = 0;
+	m->queued[0] = '\0';
 }

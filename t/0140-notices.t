@@ -46,6 +46,7 @@ is "$(calls)" 0 "a message from the null sender gets no notice"
 
 reset_out
 echo 1 >"$T/out/exit"
+sed -i "s|^spool .*|spool $T/nospool|" "$T/conf"	# no queue to fall back on
 send -oee -f sender@example.org alice@example.org <"$T/in"
 is "$rc" 69 "-oee: when the real sendmail fails the notice fails too, and the exit stays 69"
 is "$(calls)" 2 "(the message, then the notice, were tried)"

@@ -1,0 +1,174 @@
+/*
+ * Our own queue: -q hands its entries to the real sendmail again, -bp
+ * (mailq) lists them.  Safe from cron and beside senders: an entry is
+ * handled only by whoever holds its lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pgpsendmail.h"
+#include "spool.h"
+
+struct run {
+	const struct conf	*conf;
+	const char		*host;
+	time_t			 now;
+	int			 sent, deferred, expired;
+};
+
+static void
+joinrcpt(const struct envelope *e, char *buf, size_t len)
+{
+	size_t	i, w = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < e->nrcpt && w < len; i++)
+		w += snprintf(buf + w, len - w, "%s%s", i ? "," : "",
+		    e->rcpt[i]);
+	if (w >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+/*
+ * An entry past its lifetime: tell its sender, by mail from the null
+ * sender, with nothing of the message (no body, no Subject), and drop it.
+ */
+static void
+giveup(struct run *r, const struct entry *en)
+{
+	char		 rcpts[1024], err[ERRLEN], date[64];
+	const char	*to[1];
+	time_t		 now = time(NULL);
+	FILE		*fp;
+	int		 fd;
+
+	joinrcpt(&en->env, rcpts, sizeof(rcpts));
+	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=expired "
+	    "after %lld s (%s)", en->msg, en->name, en->env.sender, rcpts,
+	    (long long)(r->now - en->env.time), en->env.lasterr);
+	if (strcmp(en->env.sender, "<>") == 0 ||
+	    (fd = spool_open(r->conf->spool, err, sizeof(err))) == -1)
+		return;
+	if ((fp = fdopen(dup(fd), "w")) != NULL) {
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z",
+		    localtime(&now));
+		fprintf(fp, "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
+		    "To: %s\nSubject: Undelivered Mail: given up by "
+		    "pgpsendmail\nDate: %s\nAuto-Submitted: auto-replied\n"
+		    "MIME-Version: 1.0\n"
+		    "Content-Type: text/plain; charset=utf-8\n\n"
+		    "pgpsendmail on %s could not hand a message of yours to "
+		    "the mail system\nfor %lld hours, and has given up.\n\n"
+		    "  Date:        %s\n  Message-ID:  %s\n"
+		    "  Recipients:  %s\n  Last error:  %s\n\n"
+		    "Nothing of the message is included here.\n",
+		    r->host, en->env.sender, date, r->host,
+		    (long long)(r->now - en->env.time) / 3600,
+		    en->env.date ? en->env.date : "unknown",
+		    en->env.msgid ? en->env.msgid : "unknown", rcpts,
+		    en->env.lasterr[0] ? en->env.lasterr : "unknown");
+		if (fclose(fp) == 0) {
+			to[0] = en->env.sender;
+			backend_send(r->conf, "<>", NULL, 0, fd, 0, to, 1, err,
+			    sizeof(err));
+		}
+	}
+	close(fd);
+}
+
+static int
+retry(struct spool *s, struct entry *en, void *arg)
+{
+	struct run	*r = arg;
+	char		 err[ERRLEN], rcpts[1024];
+
+	if (r->now - en->env.time > r->conf->lifetime) {
+		giveup(r, en);
+		spool_remove(s, en);
+		r->expired++;
+		return 0;
+	}
+	joinrcpt(&en->env, rcpts, sizeof(rcpts));
+	if (backend_send(r->conf, en->env.sender,
+	    (const char *const *)en->env.opts, en->env.nopts, en->fd, en->base,
+	    (const char *const *)en->env.rcpt, en->env.nrcpt, err,
+	    sizeof(err)) == EX_OK) {
+		spool_remove(s, en);
+		syslog(LOG_INFO, "queue %s/%s: from=<%s> to=%s status=sent",
+		    en->msg, en->name, en->env.sender, rcpts);
+		r->sent++;
+		return 0;
+	}
+	spool_fail(s, en->msg, en->name, en->env.attempts + 1, err);
+	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=deferred "
+	    "(%s)", en->msg, en->name, en->env.sender, rcpts, err);
+	r->deferred++;
+	return 0;
+}
+
+int
+queue_run(const struct conf *c, const char *host, char *err, size_t errlen)
+{
+	struct spool	s;
+	struct run	r;
+
+	if (spool_init(&s, c->spool, err, errlen) == -1)
+		return EX_CANTCREAT;
+	memset(&r, 0, sizeof(r));
+	r.conf = c;
+	r.host = host;
+	r.now = time(NULL);
+	spool_clean(&s);
+	spool_scan(&s, 1, retry, &r);
+	close(s.dirfd);
+	close(s.tmpfd);
+	close(s.qfd);
+	return EX_OK;
+}
+
+static int
+show(struct spool *s, struct entry *en, void *arg)
+{
+	size_t	*n = arg, i;
+	char	 when[32];
+	time_t	 t = en->env.time;
+
+	(void)s;
+	strftime(when, sizeof(when), "%a %b %d %H:%M:%S", localtime(&t));
+	printf("%-28s %8lld %s  %s\n", en->msg, (long long)(en->size -
+	    en->base), when, en->env.sender);
+	if (en->env.lasterr[0] != '\0')
+		printf("%28s (%s; %d attempt%s)\n", "", en->env.lasterr,
+		    en->env.attempts, en->env.attempts == 1 ? "" : "s");
+	for (i = 0; i < en->env.nrcpt; i++)
+		printf("%28s %s\n", "", en->env.rcpt[i]);
+	(*n)++;
+	return 0;
+}
+
+int
+queue_list(const struct conf *c, char *err, size_t errlen)
+{
+	struct spool	s;
+	size_t		n = 0;
+
+	if (spool_init(&s, c->spool, err, errlen) == -1)
+		return EX_CANTCREAT;
+	printf("-- pgpsendmail queue (%s) --\n", c->spool);
+	spool_scan(&s, 0, show, &n);
+	if (n == 0)
+		printf("pgpsendmail queue is empty\n");
+	else
+		printf("-- %zu entr%s\n", n, n == 1 ? "y" : "ies");
+	fflush(stdout);
+	close(s.dirfd);
+	close(s.tmpfd);
+	close(s.qfd);
+	return EX_OK;
+}
