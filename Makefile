@@ -3,6 +3,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SPOOLDIR ?= /var/spool/pgpsendmail
 DESTDIR ?=
 
 CFLAGS ?= -O2 -g
@@ -64,11 +65,20 @@ install: pgpsendmail
 	    pgpsendmail.conf.sample $(DESTDIR)$(SYSCONFDIR)/pgpsendmail.conf
 	[ -e $(DESTDIR)$(SYSCONFDIR)/pgpsendmail/keymap ] || install -m 644 \
 	    keymap.sample $(DESTDIR)$(SYSCONFDIR)/pgpsendmail/keymap
+	install -d -m 700 $(DESTDIR)$(SPOOLDIR)
+
+# Every user queues: the program set-group-id to a group of its own, the
+# spool that group's alone (see QUEUE in pgpsendmail(8)).
+install-setgid: install
+	getent group pgpsendmail >/dev/null || groupadd --system pgpsendmail
+	chgrp pgpsendmail $(DESTDIR)$(BINDIR)/pgpsendmail $(DESTDIR)$(SPOOLDIR)
+	chmod 2755 $(DESTDIR)$(BINDIR)/pgpsendmail
+	chmod 2770 $(DESTDIR)$(SPOOLDIR)
 
 clean:
 	rm -f pgpsendmail $(OBJS)
 
-.PHONY: all deps demo check install clean
+.PHONY: all deps demo check install install-setgid clean
 
 # Fuzzing and sanitizers, with clang (and libclang-rt-14-dev) and valgrind.
 #	make fuzz [FUZZTIME=600]	each harness in fuzz/ for FUZZTIME seconds
