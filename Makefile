@@ -19,7 +19,7 @@ HDRS = pgpsendmail.h armor.h backend.h gpg.h input.h keymap.h rfc5322.h \
     spool.h
 
 # Debian packages the build, the demo and the tests need.
-DEPS = gcc make pkg-config libbsd-dev gnupg gpg-agent perl mandoc
+DEPS = gcc make pkg-config libbsd-dev gnupg gpg-agent perl mandoc strace
 
 all: pgpsendmail
 
