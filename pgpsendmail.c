@@ -99,7 +99,8 @@ sanitize(void)
 	signal(SIGPIPE, SIG_IGN);
 	/* Ignored SIGCHLD would reap gpg and the backend before we can. */
 	signal(SIGCHLD, SIG_DFL);
-	umask(077);
+	/* Set-group-id, the queue is the group's: entries 0660, dirs 0770. */
+	umask(getegid() != getgid() ? 007 : 077);
 	openlog("pgpsendmail", LOG_PID, LOG_MAIL);
 }
 

@@ -799,15 +799,36 @@ pgpmime_end(int fd, const char *boundary)
 const char *
 safestr(const char *s, char *buf, size_t len)
 {
-	size_t	i;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 w = 0, n;
+	char			 one[5];
 
-	for (i = 0; s[i] != '\0' && i + 4 < len; i++)
-		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
-		    '?' : s[i];
-	if (s[i] != '\0') {
-		memcpy(buf + i, "...", 3);
-		i += 3;
+	while (*p != '\0' && w + 4 < len) {
+		/* Each character as it is if printable and valid UTF-8. */
+		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
+		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (n > 1 && strnlen((const char *)p, n) == n) {
+			memcpy(one, p, n);
+			one[n] = '\0';
+		}
+		if (n == 1 && (*p < 0x20 || *p == 0x7f))
+			n = 0;
+		else if (n > 1 && (strnlen((const char *)p, n) < n ||
+		    !utf8ok((const unsigned char *)one)))
+			n = 0;
+		if (n == 0 || w + n + 3 >= len) {
+			buf[w++] = '?';
+			p++;
+			continue;
+		}
+		memcpy(buf + w, p, n);
+		w += n;
+		p += n;
 	}
-	buf[i] = '\0';
+	if (*p != '\0') {
+		memcpy(buf + w, "...", 3);
+		w += 3;
+	}
+	buf[w] = '\0';
 	return buf;
 }

@@ -215,3 +215,15 @@ bodyof() { sed '1,/^$/d' "$1"; }	# bodyof MSG-FILE: what follows the header
 hdr() {	# hdr NAME MSG-FILE: the unfolded value of each NAME: field, one a line
 	headers "$2" | sed -n "s/^$1:[[:space:]]*//Ip"
 }
+
+# on_exit CMD: eval CMD when the test exits, before cleanup removes $T
+# (an unmount, a groupdel).  Calls add up.
+_on_exit=
+on_exit() {
+	_on_exit="$_on_exit $1;"
+	trap 'st=$?; eval "$_on_exit"; cleanup; [ "$st" -eq 0 ] && [ "$failed" -ne 0 ] && st=1; exit $st' EXIT
+}
+# queued_entries [SPOOL]: the entries waiting in the queue, one a line
+queued_entries() {
+	find "${1:-$T/spool}/q" -type f ! -name '*.err' 2>/dev/null
+}
