@@ -2,7 +2,7 @@
 # gpg and backend failures: 69 and nothing sent, or (with a queue) queued and
 # sent exactly once by -q; never 75.
 . "$(dirname "$0")/lib.sh"
-plan 51
+plan 53
 
 mkkey alice alice@example.org
 mkconf
@@ -36,6 +36,7 @@ rc=$(cat "$T/rc")
 is "$rc" 69 "gpg killed mid-stream exits 69"
 check "with an error on stderr about gpg" errline '^pgpsendmail: .*gpg'
 is "$(calls)" 0 "and the backend is never called"
+is "$(find "$T/spool" -type f | wc -l)" 0 "and nothing is queued or left in the spool"
 
 cat >"$T/gpg-silent" <<'EOF_'
 #!/bin/sh
@@ -60,6 +61,9 @@ is "$rc" 69 "a missing gpg exits 69"
 check "with an error on stderr" errline '^pgpsendmail: '
 is "$(calls)" 0 "and nothing is sent"
 unset CONF_GPG
+mkconf
+timeout 60 "$PGPSENDMAIL" -q </dev/null >/dev/null 2>&1
+is "$(allrcpts | wc -l)" 0 "after gpg failed, -q with a working gpg and backend sends nothing: nothing was accepted"
 mkconf
 
 # Without a queue (the spool directory is missing), a failing real
