@@ -22,17 +22,16 @@ struct run {
 	int			 sent, deferred, expired;
 };
 
+static const char *
+strat(const void *v, size_t i)
+{
+	return ((char *const *)v)[i];
+}
+
 static void
 joinrcpt(const struct envelope *e, char *buf, size_t len)
 {
-	size_t	i, w = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < e->nrcpt && w < len; i++)
-		w += snprintf(buf + w, len - w, "%s%s", i ? "," : "",
-		    e->rcpt[i]);
-	if (w >= len && len > 4)
-		memcpy(buf + len - 4, "...", 4);
+	joinaddrs(buf, len, strat, e->rcpt, e->nrcpt);
 }
 
 /*

@@ -5,6 +5,7 @@
  * encrypted is byte for byte what the sender wrote.  Its size is capped
  * (HDR_MAXBYTES, HDR_MAXFIELDS); the body is never held here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -831,4 +832,17 @@ safestr(const char *s, char *buf, size_t len)
 	}
 	buf[w] = '\0';
 	return buf;
+}
+
+void
+joinaddrs(char *buf, size_t len, const char *(*at)(const void *, size_t),
+    const void *v, size_t n)
+{
+	size_t	i, w = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && w < len; i++)
+		w += snprintf(buf + w, len - w, "%s%s", i ? "," : "", at(v, i));
+	if (w >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
 }

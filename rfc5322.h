@@ -33,6 +33,8 @@
  *
  * safestr	untrusted text, cut short and with control characters made
  *		'?', for error lines; returns buf (len at least 4)
+ * joinaddrs	"a,b,c" from n addresses, at(v, i) giving the i-th, cut to
+ *		fit len with "..."
  */
 #ifndef RFC5322_H
 #define RFC5322_H
@@ -87,5 +89,7 @@ int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary,
 	    int hidesubject);
 int	 pgpmime_end(int fd, const char *boundary);
 const char *safestr(const char *s, char *buf, size_t len);
+void	 joinaddrs(char *buf, size_t len,
+	    const char *(*at)(const void *, size_t), const void *v, size_t n);
 
 #endif

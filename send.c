@@ -490,18 +490,17 @@ msg_send(struct msg *m)
 	return msg_make(m);
 }
 
+static const char *
+rcptat(const void *v, size_t i)
+{
+	return ((const struct rcpt *)v)[i].addr;
+}
+
 /* "a,b,c" from the recipients, cut to fit. */
 static void
 rcptlist(const struct msg *m, char *buf, size_t len)
 {
-	size_t	i, w = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < m->nr && w < len; i++)
-		w += snprintf(buf + w, len - w, "%s%s", i ? "," : "",
-		    m->r[i].addr);
-	if (w >= len && len > 4)
-		memcpy(buf + len - 4, "...", 4);
+	joinaddrs(buf, len, rcptat, m->r, m->nr);
 }
 
 void
