@@ -50,6 +50,9 @@ demo: deps
 	@$(MAKE) -s pgpsendmail
 	@sh ./demo.sh
 
+bench: pgpsendmail
+	sh bench/bench.sh
+
 check: deps
 	@$(MAKE) -s pgpsendmail
 	prove -j2 t/
@@ -78,7 +81,7 @@ install-setgid: install
 clean:
 	rm -f pgpsendmail $(OBJS)
 
-.PHONY: all deps demo check install install-setgid clean
+.PHONY: all bench deps demo check install install-setgid clean
 
 # Fuzzing and sanitizers, with clang (and libclang-rt-14-dev) and valgrind.
 #	make fuzz [FUZZTIME=600]	each harness in fuzz/ for FUZZTIME seconds

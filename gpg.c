@@ -531,6 +531,10 @@ readstatus(struct gpgjob *j)
 static int
 startjob(const struct gpg *g, struct gpgjob *j)
 {
+	static const char *const levels[] = {
+		"-z0", "-z1", "-z2", "-z3", "-z4", "-z5", "-z6", "-z7", "-z8",
+		"-z9"
+	};
 	const char	**av;
 	size_t		  i;
 	int		  n;
@@ -550,6 +554,11 @@ startjob(const struct gpg *g, struct gpgjob *j)
 		av[n++] = g->signkey;
 		av[n++] = "--sign";
 	}
+	if (g->compress == 0) {
+		av[n++] = "--compress-algo";
+		av[n++] = "none";
+	} else if (g->compress > 0)
+		av[n++] = levels[g->compress];
 	av[n++] = "--encrypt";
 	for (i = 0; i < j->nfprs; i++) {
 		av[n++] = "--recipient";

@@ -32,6 +32,7 @@ struct gpg {
 	char *const	*archive;	/* added to every ciphertext, hidden */
 	size_t		 narchive;
 	const char	*signkey;	/* sign with it too, or NULL */
+	int		 compress;	/* -1 gpg's default, 0 none, 1-9 */
 };
 
 /*

@@ -160,6 +160,7 @@ confdefaults(struct conf *c)
 	c->spool = strdup("/var/spool/pgpsendmail");
 	c->protectsubject = 1;
 	c->lifetime = 5 * 86400;
+	c->compress = -1;
 	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
 }
 
@@ -283,7 +284,7 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	static const char *const keys[] = {
 		"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor",
 		"bcc", "protect-subject", "encrypt-to", "sign-key",
-		"queue-lifetime"
+		"queue-lifetime", "compress"
 	};
 	size_t	 seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	FILE	*fp;
@@ -343,6 +344,20 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			if ((c->protectsubject = choice(f[1], "no", "yes",
 			    path, lineno, err, errlen)) == -1)
 				goto out;
+		} else if (strcmp(f[0], "compress") == 0) {
+			if (strcmp(f[1], "default") == 0)
+				c->compress = -1;
+			else if (strcmp(f[1], "none") == 0)
+				c->compress = 0;
+			else if (strlen(f[1]) == 1 && f[1][0] >= '0' &&
+			    f[1][0] <= '9')
+				c->compress = f[1][0] - '0';
+			else {
+				snprintf(err, errlen, "%s:%zu: compress wants "
+				    "default, none or a level 0-9", path,
+				    lineno);
+				goto out;
+			}
 		} else if (strcmp(f[0], "queue-lifetime") == 0) {
 			if ((c->lifetime = duration(f[1])) <= 0) {
 				snprintf(err, errlen, "%s:%zu: queue-lifetime "

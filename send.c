@@ -55,6 +55,7 @@ msg_init(struct msg *m, const struct conf *c, const struct keymap *km,
 	m->g.archive = c->encryptto;
 	m->g.narchive = c->nencryptto;
 	m->g.signkey = c->signkey;
+	m->g.compress = c->compress;
 	m->pass = pass;
 	m->host = host;
 	m->login = login;
