@@ -36,7 +36,8 @@
  * leaves nothing queued (tmp/ is cleaned by the next queue run), after it
  * everything.  An entry is locked (flock) by whoever hands it on; it is
  * removed once the real sendmail has taken it, so a crash between the two
- * sends it again: the one window for a duplicate.
+ * (or one that undoes the removal, which is not synced) sends it again:
+ * the one window for a duplicate.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -231,7 +232,7 @@ spool_commit(struct spoolmsg *sm)
 	    renameat(sm->s->tmpfd, sm->id, sm->s->qfd, sm->id) == -1)
 		return -1;
 	sm->committed = 1;
-	if (fsync(sm->s->qfd) == -1 || fsync(sm->s->tmpfd) == -1)
+	if (fsync(sm->s->qfd) == -1)
 		return -1;
 	/* sm->fd still names the directory, now q/ID. */
 	snprintf(path, sizeof(path), "%s", sm->id);
@@ -249,14 +250,15 @@ removeentry(int qfd, int dirfd, const char *msg, const char *name)
 {
 	char	errname[32];
 
+	/*
+	 * Not synced: should a crash undo the removal, the entry is sent
+	 * again, which is the window for a duplicate anyway.
+	 */
 	if (unlinkat(dirfd, name, 0) == -1)
 		return -1;
 	snprintf(errname, sizeof(errname), "%s.err", name);
 	unlinkat(dirfd, errname, 0);
-	if (fsync(dirfd) == -1)
-		return -1;
-	if (unlinkat(qfd, msg, AT_REMOVEDIR) == 0)
-		fsync(qfd);
+	unlinkat(qfd, msg, AT_REMOVEDIR);
 	return 0;
 }
 
