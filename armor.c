@@ -18,6 +18,7 @@ enum { PRE, HEAD, DATA, CRC, POST, BAD };
 #define BEGIN	"-----BEGIN PGP MESSAGE-----"
 #define END	"-----END PGP MESSAGE-----"
 #define B64	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+#define HEADKEY	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"
 
 void
 armor_init(struct armor *a, int fd, off_t start)
@@ -45,16 +46,36 @@ out(struct armor *a, const char *p, size_t n)
 	}
 }
 
+/* Is s[0..n) exactly the string w? */
+static int
+same(const char *s, size_t n, const char *w)
+{
+	return n == strlen(w) && memcmp(s, w, n) == 0;
+}
+
+/* Are all of s[0..n) in set? */
+static int
+inset(const char *s, size_t n, const char *set)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 /* Is the first byte of this radix-64 line a session-key packet's tag? */
 static int
-sessionkey(const char *line)
+sessionkey(const char *line, size_t n)
 {
 	const char	*c0, *c1;
 	unsigned char	 b;
 
-	if ((c0 = strchr(B64, line[0])) == NULL || line[0] == '\0' ||
-	    (c1 = strchr(B64, line[1])) == NULL || line[1] == '\0')
+	if (n < 2 || !inset(line, 2, B64))
 		return 0;
+	c0 = strchr(B64, line[0]);
+	c1 = strchr(B64, line[1]);
 	b = ((c0 - B64) << 2) | ((c1 - B64) >> 4);
 	if (!(b & 0x80))
 		return 0;
@@ -62,45 +83,46 @@ sessionkey(const char *line)
 	return b == 1 || b == 3;
 }
 
+/*
+ * One line, without its LF, not changed (it is written as it came);
+ * returns the next state.
+ */
 static int
-blank(const char *s)
+step(struct armor *a, const char *s, size_t n)
 {
-	return s[strspn(s, " \t")] == '\0';
-}
+	size_t	k;
 
-/* One line, without its LF; returns the next state. */
-static int
-step(struct armor *a, char *s)
-{
-	size_t	n = strlen(s);
-
+	if (memchr(s, '\0', n) != NULL)
+		return BAD;
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
 	    s[n - 1] == '\r'))
-		s[--n] = '\0';
+		n--;
 	switch (a->state) {
 	case PRE:
 		if (n == 0)
 			return PRE;
-		return strcmp(s, BEGIN) == 0 ? HEAD : BAD;
+		return same(s, n, BEGIN) ? HEAD : BAD;
 	case HEAD:
 		if (n == 0)
 			return DATA;
-		n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-");
-		return (n > 0 && s[n] == ':' && s[n + 1] == ' ') ? HEAD : BAD;
+		for (k = 0; k < n && strchr(HEADKEY, s[k]) != NULL; k++)
+			;
+		return (k > 0 && k + 1 < n && s[k] == ':' &&
+		    s[k + 1] == ' ') ? HEAD : BAD;
 	case DATA:
-		if (strcmp(s, END) == 0)
+		if (same(s, n, END))
 			return a->checked ? POST : BAD;
-		if (s[0] == '=' && n == 5 && strspn(s + 1, B64) == 4)
+		if (n == 5 && s[0] == '=' && inset(s + 1, 4, B64))
 			return a->checked ? CRC : BAD;
-		if (n == 0 || strspn(s, B64 "=") != n)
+		if (n == 0 || !inset(s, n, B64 "="))
 			return BAD;
-		if (!a->checked && !(a->checked = sessionkey(s)))
+		if (!a->checked && !(a->checked = sessionkey(s, n)))
 			return BAD;
 		return DATA;
 	case CRC:
-		return strcmp(s, END) == 0 ? POST : BAD;
+		return same(s, n, END) ? POST : BAD;
 	case POST:
-		return blank(s) ? POST : BAD;
+		return n == 0 || inset(s, n, " \t") ? POST : BAD;
 	}
 	return BAD;
 }
@@ -114,8 +136,7 @@ line(struct armor *a, int nl)
 {
 	int	was = a->checked;
 
-	a->line[a->len] = '\0';
-	a->state = a->overlong ? BAD : step(a, a->line);
+	a->state = a->overlong ? BAD : step(a, a->line, a->len);
 	if (a->state == BAD)
 		return;
 	a->line[a->len] = '\n';
@@ -162,7 +183,7 @@ armor_feed(struct armor *a, const char *p, size_t n)
 int
 armor_end(struct armor *a)
 {
-	if (a->len > 0 && a->state != BAD)
+	if ((a->len > 0 || a->overlong) && a->state != BAD)
 		line(a, 0);
 	if (a->werr != 0) {
 		errno = a->werr;

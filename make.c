@@ -154,9 +154,13 @@ plan(struct msg *m, struct outputs *o)
 	size_t			 i, j, k;
 	int			 bad = 0, hide, idx;
 
+	/*
+	 * A body line read as a header candidate (bodystart) was never
+	 * seen by the armor check: such a message is never passed through.
+	 */
 	if (hdr_encrypted(&m->h))
 		o->passing = 1;
-	else if (armorfirst(m->in))
+	else if (m->h.bodystart == NULL && armorfirst(m->in))
 		o->passing = 2;
 	if ((visible = calloc(m->nr, 1)) == NULL)
 		goto oserr;

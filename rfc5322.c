@@ -101,7 +101,8 @@ fieldname(const char *line, size_t len)
 	n = i;
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
 		i++;
-	return (n > 0 && i < len && line[i] == ':') ? n : 0;
+	/* As maybefield() says: whatever the reads, the same answer. */
+	return (n > 0 && n <= 998 && i < len && line[i] == ':') ? n : 0;
 }
 
 int
@@ -134,10 +135,10 @@ hdr_read(struct hdr *h, struct input *in)
 			    h->len - start, h->n))
 				break;	/* a body line: the rest streams */
 		}
+		if (h->len == start)
+			return HDR_OK;	/* the end, maybe with no buffer yet */
 		line = h->buf + start;
 		linelen = h->len - start;
-		if (linelen == 0)
-			return HDR_OK;
 		if (linelen == 1 && complete) {
 			h->len = start;		/* the empty line */
 			return HDR_OK;
