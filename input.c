@@ -2,6 +2,7 @@
  * Reading the message from stdin: line ends and the dot convention.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,7 +11,9 @@
 void
 input_init(struct input *in, int fd, int dots)
 {
-	memset(in, 0, sizeof(*in));
+	/* Not the buffers: pages never touched cost nothing. */
+	memset(in, 0, offsetof(struct input, buf));
+	in->used = in->nrest = in->restused = 0;
 	in->fd = fd;
 	in->dots = dots;
 	in->bol = 1;
@@ -47,6 +50,8 @@ rawread(struct input *in, char *buf, size_t len)
 	while (r == -1 && errno == EINTR);
 	if (r == 0)
 		in->eof = 1;
+	if (r > 0 && (size_t)(buf - in->buf) + r > in->used)
+		in->used = (buf - in->buf) + r;
 	return r;
 }
 
@@ -61,6 +66,8 @@ keeprest(struct input *in, const char *p, size_t len)
 	memmove(in->rest + len, in->rest, in->nrest);
 	memcpy(in->rest, p, len);
 	in->nrest += len;
+	if (in->nrest > in->restused)
+		in->restused = in->nrest;
 }
 
 /*
@@ -202,6 +209,8 @@ input_line(struct input *in, char *line, size_t cap)
 				return -1;
 			}
 			in->nrest = r;
+			if ((size_t)r > in->restused)
+				in->restused = r;
 		}
 		nl = memchr(in->rest, '\n', in->nrest);
 		take = nl != NULL ? (size_t)(nl - in->rest) + 1 : in->nrest;
@@ -232,8 +241,19 @@ input_drain(struct input *in)
 	if (in->eof)
 		return;
 	do
-		r = read(in->fd, in->buf, sizeof(in->buf));
+		if ((r = read(in->fd, in->buf, sizeof(in->buf))) > 0 &&
+		    (size_t)r > in->used)
+			in->used = r;
 	while (r > 0 || (r == -1 && errno == EINTR));
 	in->eof = 1;
 	in->n = 0;
+}
+
+void
+input_wipe(struct input *in)
+{
+	explicit_bzero(in->buf, in->used);
+	explicit_bzero(in->rest, in->restused);
+	explicit_bzero(in->hold, sizeof(in->hold));
+	in->used = in->restused = in->n = in->nrest = 0;
 }

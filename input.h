@@ -19,6 +19,7 @@
  * input_line	one SMTP command line, CRLF removed; its length, -1 at the
  *		end of input, -2 if it was longer than cap (and is skipped)
  * input_drain	read fd to its end, so that the caller gets no EPIPE
+ * input_wipe	clear what the buffers held (it may be plaintext)
  */
 #ifndef INPUT_H
 #define INPUT_H
@@ -40,8 +41,10 @@ struct input {
 	char	*p;		/* normalized bytes ready */
 	size_t	 n;
 	char	 buf[INBUFSZ];
+	size_t	 used;		/* how much of buf has ever held data */
 	char	 rest[INBUFSZ];	/* raw bytes read but not yet used */
 	size_t	 nrest;
+	size_t	 restused;	/* likewise for rest */
 };
 
 void	input_init(struct input *, int fd, int dots);
@@ -51,5 +54,6 @@ ssize_t	input_peek(struct input *, size_t want);
 void	input_skip(struct input *);
 ssize_t	input_line(struct input *, char *line, size_t cap);
 void	input_drain(struct input *);
+void	input_wipe(struct input *);
 
 #endif

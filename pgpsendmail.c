@@ -58,7 +58,7 @@ leave(int ex)
 {
 	if (reading)
 		input_drain(&in);
-	explicit_bzero(&in, sizeof(in));
+	input_wipe(&in);
 	exit(ex);
 }
 
