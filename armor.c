@@ -8,6 +8,7 @@
  * plaintext, however armored.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -127,6 +128,38 @@ step(struct armor *a, const char *s, size_t n)
 	return BAD;
 }
 
+/* Checked bytes: into memory up to ARMOR_MEM, then to the file. */
+static void
+keep(struct armor *a, const char *p, size_t n)
+{
+	char	*nm;
+
+	if (!a->spilled && a->nmem + n <= ARMOR_MEM) {
+		if ((nm = realloc(a->mem, a->nmem + n + 1)) != NULL) {
+			a->mem = nm;
+			memcpy(a->mem + a->nmem, p, n);
+			a->nmem += n;
+			return;
+		}
+	}
+	if (!a->spilled) {
+		out(a, a->mem, a->nmem);
+		armor_free(a);
+		a->spilled = 1;
+	}
+	out(a, p, n);
+}
+
+void
+armor_free(struct armor *a)
+{
+	if (a->mem != NULL)
+		explicit_bzero(a->mem, a->nmem);
+	free(a->mem);
+	a->mem = NULL;
+	a->nmem = 0;
+}
+
 /*
  * A whole line: check it, then hold it (until the first packet has been
  * checked) or write it.
@@ -150,10 +183,10 @@ line(struct armor *a, int nl)
 		return;
 	}
 	if (!was) {
-		out(a, a->held, a->nheld);
+		keep(a, a->held, a->nheld);
 		a->nheld = 0;
 	}
-	out(a, a->line, a->len + nl);
+	keep(a, a->line, a->len + nl);
 }
 
 void
@@ -185,6 +218,9 @@ armor_end(struct armor *a)
 {
 	if ((a->len > 0 || a->overlong) && a->state != BAD)
 		line(a, 0);
+	if (a->state == POST && !a->spilled)
+		out(a, a->mem, a->nmem);
+	armor_free(a);
 	if (a->werr != 0) {
 		errno = a->werr;
 		return -1;

@@ -15,6 +15,12 @@
  * armor_end	the body has ended: 1 if it was one encrypted armored
  *		message (blank lines around it allowed), 0 if not, -1 if a
  *		write failed (errno set)
+ * armor_free	release what the check holds in memory
+ *
+ * Lines of radix-64 after a session-key packet could still be someone's
+ * text made only of those characters: the first ARMOR_MEM bytes of the
+ * body are held in memory, not written, until the end shows it to be one
+ * armored message; only a longer body reaches the file as it streams.
  */
 #ifndef ARMOR_H
 #define ARMOR_H
@@ -32,10 +38,16 @@ struct armor {
 	char	 held[4096];	/* until the first packet is checked */
 	size_t	 nheld;
 	int	 checked;
+	char	*mem;		/* checked lines, until ARMOR_MEM or the end */
+	size_t	 nmem;
+	int	 spilled;	/* past ARMOR_MEM: written as they come */
 };
+
+#define ARMOR_MEM	(512 * 1024)
 
 void	armor_init(struct armor *, int fd, off_t start);
 void	armor_feed(struct armor *, const char *p, size_t n);
 int	armor_end(struct armor *);
+void	armor_free(struct armor *);
 
 #endif

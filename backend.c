@@ -110,9 +110,10 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
     char *err, size_t errlen)
 {
 	const char	**av;
+	char		  self[64];
 	size_t		  i, k;
 	pid_t		  pid;
-	int		  ep[2], ws, eno;
+	int		  ep[2], ws, eno, rfd = -1;
 	ssize_t		  r;
 
 	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL ||
@@ -130,11 +131,26 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	for (i = 0; i < n; i++)
 		av[k++] = rcpt[i];
 	av[k] = NULL;
+	/*
+	 * The real sendmail runs as the caller and could be traced: give it
+	 * a read-only descriptor of its own, so that nothing it does can
+	 * change the file, a queue entry included.
+	 */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if ((rfd = open(self, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", self, strerror(errno));
+		free(av);
+		close(ep[0]);
+		close(ep[1]);
+		return EX_OSERR;
+	}
+	fd = rfd;
 	if (lseek(fd, base, SEEK_SET) == -1 || (pid = fork()) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(av);
 		close(ep[0]);
 		close(ep[1]);
+		close(rfd);
 		return EX_OSERR;
 	}
 	if (pid == 0) {
@@ -151,6 +167,7 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 		_exit(127);
 	}
 	free(av);
+	close(rfd);
 	close(ep[1]);
 	while ((r = read(ep[0], &eno, sizeof(eno))) == -1 && errno == EINTR)
 		;

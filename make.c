@@ -606,6 +606,7 @@ msg_make(struct msg *m)
 	if (o->plain != NULL)
 		explicit_bzero(o->plain, o->plainlen);
 	free(o->plain);
+	armor_free(&o->armor);
 	explicit_bzero(&o->armor, sizeof(o->armor));
 	free(o);
 	return ex;

@@ -246,9 +246,19 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 {
 	const char	*args[2] = { NULL, NULL };
 	char		 err[ERRLEN];
+	struct stat	 st;
 
 	if (o->mode == MODE_QUEUE && queue_list(c, err, sizeof(err)) != EX_OK)
 		printf("-- pgpsendmail queue: %s --\n", err);
+	/*
+	 * Set-id, the queue holds every user's mail: only root, or whoever
+	 * owns the spool, may have it handed on through a real sendmail
+	 * that runs as they do.
+	 */
+	if (o->mode == MODE_RUNQ && getegid() != getgid() && getuid() != 0 &&
+	    (stat(c->spool, &st) == -1 || st.st_uid != getuid()))
+		die(EX_NOPERM, "-q: only root or the spool's owner may run the "
+		    "queue");
 	if (o->mode == MODE_RUNQ && queue_run(c, host, err, sizeof(err)) !=
 	    EX_OK)
 		die(EX_CANTCREAT, "queue run: %s", err);

@@ -81,11 +81,39 @@ giveup(struct run *r, const struct entry *en)
 	close(fd);
 }
 
+/*
+ * Only the options pgpsendmail itself writes into an entry: -F, -B, -N,
+ * -R, -V with a value, -od with a mode.  Anything else is not ours.
+ */
+static int
+optsok(const struct envelope *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nopts; i++) {
+		const char *o = e->opts[i];
+
+		if (strncmp(o, "-od", 3) == 0 && strlen(o) <= 5 &&
+		    strspn(o + 3, "abdfiqs") == strlen(o + 3))
+			continue;
+		if (strlen(o) != 2 || strchr("FBNRV", o[1]) == NULL ||
+		    o[0] != '-' || ++i == e->nopts || e->opts[i][0] == '-')
+			return 0;
+	}
+	return 1;
+}
+
 static int
 retry(struct spool *s, struct entry *en, void *arg)
 {
 	struct run	*r = arg;
 	char		 err[ERRLEN], rcpts[1024];
+
+	if (!optsok(&en->env) || en->env.sender[0] == '-') {
+		syslog(LOG_ERR, "queue %s/%s: not an entry of ours (bad "
+		    "options or sender), left alone", en->msg, en->name);
+		return 0;
+	}
 
 	if (r->now - en->env.time > r->conf->lifetime) {
 		giveup(r, en);
@@ -134,12 +162,15 @@ queue_run(const struct conf *c, const char *host, char *err, size_t errlen)
 static int
 show(struct spool *s, struct entry *en, void *arg)
 {
-	size_t	*n = arg, i;
-	char	 when[32];
-	time_t	 t = en->env.time;
+	size_t		*n = arg, i;
+	char		 when[32];
+	time_t		 t = en->env.time;
+	struct tm	*tm;
 
 	(void)s;
-	strftime(when, sizeof(when), "%a %b %d %H:%M:%S", localtime(&t));
+	if ((tm = localtime(&t)) == NULL ||
+	    strftime(when, sizeof(when), "%a %b %d %H:%M:%S", tm) == 0)
+		strlcpy(when, "?", sizeof(when));
 	printf("%-28s %8lld %s  %s\n", en->msg, (long long)(en->size -
 	    en->base), when, en->env.sender);
 	if (en->env.lasterr[0] != '\0')

@@ -231,9 +231,13 @@ spool_commit(struct spoolmsg *sm)
 	if (fsync(sm->fd) == -1 ||
 	    renameat(sm->s->tmpfd, sm->id, sm->s->qfd, sm->id) == -1)
 		return -1;
+	/*
+	 * Committed: from here on the message is queued, whatever else
+	 * fails.  A failed sync of q/ cannot be undone, and -q will find
+	 * the entries if they survive.
+	 */
 	sm->committed = 1;
-	if (fsync(sm->s->qfd) == -1)
-		return -1;
+	(void)fsync(sm->s->qfd);
 	/* sm->fd still names the directory, now q/ID. */
 	snprintf(path, sizeof(path), "%s", sm->id);
 	if ((fd = openat(sm->s->qfd, path, O_RDONLY | O_DIRECTORY |
@@ -489,13 +493,14 @@ spool_scan(struct spool *s, int lock,
 			if (!isname(ee->d_name, 1))
 				continue;
 			if ((fd = openat(dfd, ee->d_name, O_RDONLY | O_CLOEXEC |
-			    O_NOFOLLOW)) == -1)
+			    O_NOFOLLOW | O_NONBLOCK)) == -1)
 				continue;
 			/*
 			 * Locked: a sender or another run has it.  Gone
 			 * once the lock was ours: it was sent meanwhile.
 			 */
-			if ((lock && flock(fd, LOCK_EX | LOCK_NB) == -1) ||
+			if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+			    (lock && flock(fd, LOCK_EX | LOCK_NB) == -1) ||
 			    fstat(fd, &st) == -1 || st.st_nlink == 0) {
 				close(fd);
 				continue;
