@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
+#include "spool.h"
 
 enum {
 	P_F = 1,	/* -F name */
@@ -210,4 +212,52 @@ backend_exec(const struct conf *c, const char *const *args)
 	signal(SIGPIPE, SIG_DFL);
 	execve(c->sendmail[0], (char *const *)av, env);
 	free(av);
+}
+
+/*
+ * Mail a notice of ours to one address: from the null sender, so that a
+ * notice never causes another, with text that the caller made and that
+ * holds nothing of any message (no body, no Subject).
+ */
+int
+backend_notice(const struct conf *c, const char *host, const char *to,
+    const char *subject, const char *text, char *err, size_t errlen)
+{
+	const char	*rcpt[1] = { to };
+	char		 date[64];
+	time_t		 now = time(NULL);
+	struct tm	*tm = localtime(&now);
+	FILE		*fp;
+	int		 fd, ex;
+
+	if ((fd = spool_open(c->spool, err, errlen)) == -1)
+		return EX_IOERR;
+	if ((fp = fdopen(dup(fd), "w")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return EX_OSERR;
+	}
+	if (tm == NULL || strftime(date, sizeof(date),
+	    "%a, %d %b %Y %H:%M:%S %z", tm) == 0)
+		strlcpy(date, "Thu, 1 Jan 1970 00:00:00 +0000", sizeof(date));
+	fprintf(fp, "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
+	    "To: %s\n"
+	    "Subject: %s\n"
+	    "Date: %s\n"
+	    "Message-ID: <notice.%08x%08x@%s>\n"
+	    "Auto-Submitted: auto-replied\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "\n"
+	    "%s", host, to, subject, date, arc4random(), arc4random(), host,
+	    text);
+	if (fclose(fp) == EOF) {
+		snprintf(err, errlen, "writing the notice: %s",
+		    strerror(errno));
+		close(fd);
+		return EX_IOERR;
+	}
+	ex = backend_send(c, "<>", NULL, 0, fd, 0, rcpt, 1, err, errlen);
+	close(fd);
+	return ex;
 }

@@ -7,6 +7,8 @@
  *		the real sendmail with those options, for the recipients
  *		given, and wait; EX_OK, or a sysexit with err set
  * dropprivs	in a child: give up set-id privileges for good
+ * backend_notice	mail a notice of ours (header made here, text given)
+ *		to one address from the null sender; EX_OK or a sysexit
  * backend_exec	become the real sendmail running one of its own modes
  *		(-bp, -bi, -q...); returns only if the exec failed
  *
@@ -42,5 +44,7 @@ int	backend_send(const struct conf *, const char *sender,
 	    const char *const *rcpt, size_t n, char *err, size_t errlen);
 void	backend_exec(const struct conf *, const char *const *args);
 void	dropprivs(void);
+int	backend_notice(const struct conf *, const char *host, const char *to,
+	    const char *subject, const char *text, char *err, size_t errlen);
 
 #endif

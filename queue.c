@@ -41,44 +41,27 @@ joinrcpt(const struct envelope *e, char *buf, size_t len)
 static void
 giveup(struct run *r, const struct entry *en)
 {
-	char		 rcpts[1024], err[ERRLEN], date[64];
-	const char	*to[1];
-	time_t		 now = time(NULL);
-	FILE		*fp;
-	int		 fd;
+	char	rcpts[1024], err[ERRLEN], text[2048];
 
 	joinrcpt(&en->env, rcpts, sizeof(rcpts));
 	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=expired "
 	    "after %lld s (%s)", en->msg, en->name, en->env.sender, rcpts,
 	    (long long)(r->now - en->env.time), en->env.lasterr);
-	if (strcmp(en->env.sender, "<>") == 0 ||
-	    (fd = spool_open(r->conf->spool, err, sizeof(err))) == -1)
+	if (strcmp(en->env.sender, "<>") == 0)
 		return;
-	if ((fp = fdopen(dup(fd), "w")) != NULL) {
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z",
-		    localtime(&now));
-		fprintf(fp, "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
-		    "To: %s\nSubject: Undelivered Mail: given up by "
-		    "pgpsendmail\nDate: %s\nAuto-Submitted: auto-replied\n"
-		    "MIME-Version: 1.0\n"
-		    "Content-Type: text/plain; charset=utf-8\n\n"
-		    "pgpsendmail on %s could not hand a message of yours to "
-		    "the mail system\nfor %lld hours, and has given up.\n\n"
-		    "  Date:        %s\n  Message-ID:  %s\n"
-		    "  Recipients:  %s\n  Last error:  %s\n\n"
-		    "Nothing of the message is included here.\n",
-		    r->host, en->env.sender, date, r->host,
-		    (long long)(r->now - en->env.time) / 3600,
-		    en->env.date ? en->env.date : "unknown",
-		    en->env.msgid ? en->env.msgid : "unknown", rcpts,
-		    en->env.lasterr[0] ? en->env.lasterr : "unknown");
-		if (fclose(fp) == 0) {
-			to[0] = en->env.sender;
-			backend_send(r->conf, "<>", NULL, 0, fd, 0, to, 1, err,
-			    sizeof(err));
-		}
-	}
-	close(fd);
+	snprintf(text, sizeof(text),
+	    "pgpsendmail on %s could not hand a message of yours to the mail "
+	    "system\nfor %lld hours, and has given up.\n\n"
+	    "  Date:        %s\n  Message-ID:  %s\n"
+	    "  Recipients:  %s\n  Last error:  %s\n\n"
+	    "Nothing of the message is included here.\n",
+	    r->host, (long long)(r->now - en->env.time) / 3600,
+	    en->env.date ? en->env.date : "unknown",
+	    en->env.msgid ? en->env.msgid : "unknown", rcpts,
+	    en->env.lasterr[0] ? en->env.lasterr : "unknown");
+	backend_notice(r->conf, r->host, en->env.sender,
+	    "Undelivered Mail: given up by pgpsendmail", text, err,
+	    sizeof(err));
 }
 
 /*

@@ -553,45 +553,20 @@ fieldvalue(const struct hdr *h, const char *name, char *out, size_t len)
 
 /*
  * Tell the sender, by mail, that the message was refused: what and why,
- * but nothing of the message itself (no body, no Subject).  From the
- * null sender, so that a notice never causes another.
+ * but nothing of the message itself (no body, no Subject).
  */
 int
 msg_notice(struct msg *m)
 {
-	const char	*to[1];
-	char		 date[64], id[200], odate[200], oid[200], rcpts[1024];
-	char		 err[ERRLEN];
-	time_t		 now = time(NULL);
-	struct tm	*tm = localtime(&now);
-	FILE		*fp;
-	int		 fd, ex;
+	char	odate[200], oid[200], rcpts[1024], err[ERRLEN], text[4096];
+	int	ex;
 
 	if (strcmp(m->sender, "<>") == 0)
 		return EX_NOUSER;	/* nobody to tell */
-	if ((fd = spool_open(m->conf->spool, err, sizeof(err))) == -1)
-		return EX_IOERR;
-	if ((fp = fdopen(dup(fd), "w")) == NULL) {
-		close(fd);
-		return EX_OSERR;
-	}
-	if (tm == NULL)
-		tm = gmtime(&now);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", tm);
-	snprintf(id, sizeof(id), "<notice.%08x%08x@%s>", arc4random(),
-	    arc4random(), m->host);
 	fieldvalue(&m->h, "Date", odate, sizeof(odate));
 	fieldvalue(&m->h, "Message-ID", oid, sizeof(oid));
 	rcptlist(m, rcpts, sizeof(rcpts));
-	fprintf(fp, "From: Mail Delivery System <MAILER-DAEMON@%s>\n"
-	    "To: %s\n"
-	    "Subject: Undelivered Mail: refused by pgpsendmail\n"
-	    "Date: %s\n"
-	    "Message-ID: %s\n"
-	    "Auto-Submitted: auto-replied\n"
-	    "MIME-Version: 1.0\n"
-	    "Content-Type: text/plain; charset=utf-8\n"
-	    "\n"
+	snprintf(text, sizeof(text),
 	    "pgpsendmail on %s refused to send a message of yours.\n"
 	    "\n"
 	    "  Date:        %s\n"
@@ -601,16 +576,11 @@ msg_notice(struct msg *m)
 	    "Why:\n"
 	    "%s\n"
 	    "Nothing of the message is included here.\n",
-	    m->host, m->sender, date, id, m->host, odate, oid,
-	    rcpts[0] ? rcpts : "none", m->report[0] ? m->report : m->err);
-	if (fclose(fp) == EOF) {
-		close(fd);
-		return EX_IOERR;
-	}
-	to[0] = m->sender;
-	ex = backend_send(m->conf, "<>", NULL, 0, fd, 0, to, 1, err,
+	    m->host, odate, oid, rcpts[0] ? rcpts : "none",
+	    m->report[0] ? m->report : m->err);
+	ex = backend_notice(m->conf, m->host, m->sender,
+	    "Undelivered Mail: refused by pgpsendmail", text, err,
 	    sizeof(err));
-	close(fd);
 	if (ex != EX_OK && !m->quiet)
 		fprintf(stderr, "pgpsendmail: the notice to %s was not sent: "
 		    "%s\n", m->sender, err);
