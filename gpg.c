@@ -178,6 +178,7 @@ struct listing {
 	size_t		 nq;
 	unsigned char	*match;		/* per query: 1 user ID, 2 revoked one */
 	int		 inkey;
+	int		 seen;		/* any key at all */
 	int		 fprdone;
 	char		 fpr[FPRLEN + 1];
 	char		 pubwhy[64];	/* why the key is unusable, or "" */
@@ -304,6 +305,16 @@ endkey(struct listing *l)
 }
 
 static void
+freenames(char **names)
+{
+	size_t	i;
+
+	for (i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+}
+
+static void
 record(struct listing *l, char *line)
 {
 	char		*f[20], mbox[1024], full[1024], buf[64];
@@ -318,6 +329,7 @@ record(struct listing *l, char *line)
 	if (strcmp(f[0], "pub") == 0) {
 		endkey(l);
 		l->inkey = 1;
+		l->seen = 1;
 		l->fprdone = 0;
 		l->fpr[0] = '\0';
 		l->encwhy[0] = '\0';
@@ -369,50 +381,125 @@ record(struct listing *l, char *line)
 	}
 }
 
+/*
+ * What gpg says on --status-fd during a listing.  Asked for names, gpg
+ * lists every key that matches any of them and fails with ERROR
+ * keylist.getkey NO_PUBKEY only when none does: that is an empty answer,
+ * not a failure.
+ */
+struct liststatus {
+	char	line[512];
+	size_t	len;
+	int	nomatch;	/* ERROR keylist.getkey 9 */
+	int	failed;		/* any other ERROR, or FAILURE */
+};
+
+static void
+liststatus(struct liststatus *s, const char *buf, size_t n)
+{
+	static const char err[] = "[GNUPG:] ERROR keylist.getkey ";
+	size_t	i;
+	long	code;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (s->len + 1 < sizeof(s->line))
+				s->line[s->len++] = buf[i];
+			continue;
+		}
+		s->line[s->len] = '\0';
+		s->len = 0;
+		if (strncmp(s->line, err, sizeof(err) - 1) == 0) {
+			code = strtol(s->line + sizeof(err) - 1, NULL, 10);
+			if ((code & 0xffff) == 9)	/* GPG_ERR_NO_PUBKEY */
+				s->nomatch = 1;
+			else
+				s->failed = 1;
+		} else if (strncmp(s->line, "[GNUPG:] ERROR ", 15) == 0 ||
+		    strncmp(s->line, "[GNUPG:] FAILURE ", 17) == 0)
+			s->failed = 1;
+	}
+}
+
+/*
+ * The names gpg is asked for: a fingerprint as it is, an address as a
+ * substring ("*addr").  gpg's substring match, case-insensitive over the
+ * whole user ID, finds every key our exact mailbox match (in record())
+ * can accept and usually no other, so only the recipients' keys are
+ * listed and checked, not the whole keyring.
+ */
+static char **
+listnames(struct keyquery **q, size_t nq)
+{
+	char	**names;
+	size_t	  i;
+
+	if ((names = calloc(nq + 1, sizeof(*names))) == NULL)
+		return NULL;
+	for (i = 0; i < nq; i++)
+		if (asprintf(&names[i], "%s%s", q[i]->byfpr ? "" : "*",
+		    q[i]->addr) == -1) {
+			names[i] = NULL;
+			freenames(names);
+			return NULL;
+		}
+	return names;
+}
+
 int
 gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
     size_t errlen)
 {
-	const char	*av[MAXARGS];
-	struct listing	 l;
-	struct pollfd	 pfd[2];
-	char		 buf[16384], *line = NULL, tail[200];
-	size_t		 linelen = 0, taillen = 0, i;
-	ssize_t		 r;
-	pid_t		 pid;
-	int		 n, out, errfd, ws, skip = 0, rc = GPG_OK;
+	const char		**av = NULL;
+	struct listing		  l;
+	struct liststatus	  ls;
+	struct pollfd		  pfd[3];
+	char			  buf[16384], *line = NULL, tail[200];
+	char			**names = NULL;
+	size_t			  linelen = 0, taillen = 0, i;
+	ssize_t			  r;
+	pid_t			  pid;
+	int			  n, out, errfd, st, ws, skip = 0, rc = GPG_OK;
 
 	tail[0] = '\0';
 	memset(&l, 0, sizeof(l));
+	memset(&ls, 0, sizeof(ls));
 	l.q = q;
 	l.nq = nq;
 	l.now = time(NULL);
+	if (nq == 0)
+		return GPG_OK;
 	if ((l.match = calloc(nq, 1)) == NULL ||
 	    (l.uids = calloc(nq, UIDLEN)) == NULL ||
-	    (line = malloc(LISTLINE)) == NULL) {
+	    (line = malloc(LISTLINE)) == NULL ||
+	    (names = listnames(q, nq)) == NULL ||
+	    (av = calloc(MAXARGS + nq, sizeof(*av))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
-		free(l.match);
-		free(l.uids);
-		return GPG_EOS;
+		rc = GPG_EOS;
+		goto done;
 	}
 	n = baseargs(g, av);
+	av[n++] = "--status-fd";
+	av[n++] = "3";
 	av[n++] = "--with-colons";
 	av[n++] = "--fixed-list-mode";
 	av[n++] = "--with-fingerprint";
 	av[n++] = "--list-keys";
+	av[n++] = "--";
+	for (i = 0; i < nq; i++)
+		av[n++] = names[i];
 	av[n] = NULL;
-	if ((pid = spawn(g, av, NULL, &out, &errfd, NULL)) == -1) {
+	if ((pid = spawn(g, av, NULL, &out, &errfd, &st)) == -1) {
 		snprintf(err, errlen, "cannot start gpg: %s", strerror(errno));
-		free(l.match);
-		free(l.uids);
-		free(line);
-		return GPG_EOS;
+		rc = GPG_EOS;
+		goto done;
 	}
-	while (out != -1 || errfd != -1) {
+	while (out != -1 || errfd != -1 || st != -1) {
 		pfd[0].fd = out;
 		pfd[1].fd = errfd;
-		pfd[0].events = pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
+		pfd[2].fd = st;
+		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -422,6 +509,12 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 				closep(&errfd);
 			else
 				keeptail(tail, &taillen, sizeof(tail), buf, r);
+		}
+		if (pfd[2].revents) {
+			if ((r = read(st, buf, sizeof(buf))) <= 0)
+				closep(&st);
+			else
+				liststatus(&ls, buf, r);
 		}
 		if (!pfd[0].revents)
 			continue;
@@ -446,18 +539,25 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	}
 	closep(&out);
 	closep(&errfd);
+	closep(&st);
 	endkey(&l);
 	if (waitchild(pid, &ws) == -1) {
 		snprintf(err, errlen, "gpg --list-keys: waitpid: %s",
 		    strerror(errno));
 		rc = GPG_EOS;
-	} else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+	} else if (WIFEXITED(ws) && WEXITSTATUS(ws) == 2 && ls.nomatch &&
+	    !ls.failed && !l.seen)
+		;	/* no key matched any name */
+	else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
 		describe(err, errlen, "gpg --list-keys", ws, tail);
 		rc = GPG_ERUN;
 	}
 	for (i = 0; i < nq; i++)
 		if (q[i]->nkeys == 0 && q[i]->why[0] == '\0')
 			snprintf(q[i]->why, sizeof(q[i]->why), "no key");
+done:
+	freenames(names);
+	free(av);
 	free(l.match);
 	free(l.uids);
 	free(line);

@@ -8,7 +8,7 @@
 # directory), the same backend.  The backend discards the message; as
 # pgpsendmail's child it also reads pgpsendmail's own CPU time (schedstat)
 # and peak memory (VmHWM) from /proc, since by then all its work is done.
-set -eu
+set -euf	# no globbing: "*addr" names are passed to gpg as they are
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/pgpsendmail
 runs=${RUNS:-5}
@@ -74,7 +74,9 @@ gpgargs="--homedir $d/keys --batch --no-tty --quiet --no-greeting --no-permissio
 byhand() {	# byhand MSG N: the same steps, by hand
 	r=
 	for f in $(head -n "$2" "$d/fprs"); do r="$r --recipient $f"; done
-	gpg $gpgargs --with-colons --fixed-list-mode --with-fingerprint --list-keys >/dev/null
+	# shellcheck disable=SC2046
+	gpg $gpgargs --status-fd 3 --with-colons --fixed-list-mode --with-fingerprint \
+	    --list-keys -- $(rcpts "$2" | sed 's/[^ ]*/*&/g') >/dev/null 3>&1
 	# shellcheck disable=SC2086
 	gpg $gpgargs --status-fd 3 --armor --encrypt $r <"$1" >"$d/spool/hand" 3>/dev/null
 	sync "$d/spool/hand"

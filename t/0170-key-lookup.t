@@ -1,0 +1,110 @@
+#!/bin/sh
+# The key lookup asks gpg for the recipients' keys by name (one run per
+# message), not for the whole keyring, and still matches exactly: a user ID
+# that only contains the address is not the recipient's, case does not
+# matter, a bare address as user ID counts, and "no key at all" is an
+# answer, not a gpg failure.
+. "$(dirname "$0")/lib.sh"
+plan 26
+
+mkkey alice alice@example.org
+mkkey xalice xalice@example.org	# contains "alice@example.org"
+mkkey bob BOB@Example.ORG	# upper case in the key
+mkkey dave dave@example.org.evil	# contains "dave@example.org"
+# carol's user ID is her bare address, without a name or <>
+mkhome "$T/home/carol"
+kgpg "$T/home/carol" --passphrase '' --quick-gen-key carol@example.org ed25519 cert,sign never
+cfpr=$(timeout 60 gpg --homedir "$T/home/carol" --with-colons --list-keys 2>/dev/null |
+    awk -F: '$1 == "fpr" { print $10; exit }')
+kgpg "$T/home/carol" --passphrase '' --quick-add-key "$cfpr" cv25519 encr never
+timeout 60 gpg --homedir "$T/home/carol" --export "$cfpr" >"$T/pub" 2>>"$T/gpg.log"
+kgpg "$T/sys" --import "$T/pub"
+
+# A gpg that records each run's arguments, one a line, then runs gpg.
+cat >"$T/gpg-log" <<EOF2
+#!/bin/sh
+{ echo RUN; for a in "\$@"; do printf '%s\n' "\$a"; done; } >>"$T/gpg-runs"
+exec /usr/bin/gpg "\$@"
+EOF2
+chmod 755 "$T/gpg-log"
+CONF_GPG=$T/gpg-log
+mkconf
+
+printf 'From: sender@example.org\nTo: x@example.org\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <lookup@example.org>\nSubject: lookup\n\nbody\n' >"$T/in"
+runs() { grep -c '^RUN$' "$T/gpg-runs"; }
+listings() { grep -c '^--list-keys$' "$T/gpg-runs"; }
+
+reset_out; : >"$T/gpg-runs"
+send alice@example.org <"$T/in"
+is "$rc" 0 "alice, whose address is inside xalice's, is sent"
+printf '%s\n' "$(encid_of alice)" >"$T/want"
+keyids "$T/out/1.msg" >"$T/got"
+check_same "to alice's key only, not xalice's" "$T/got" "$T/want"
+opened alice "$T/out/1.msg" >"$T/dec"
+check_same "which opens it" "$T/dec" "$T/in"
+is "$(listings)" 1 "one key lookup"
+is "$(sed -n '/^--list-keys$/,/^RUN$/p' "$T/gpg-runs" | sed '1d;/^RUN$/d' | tr '\n' ' ')" \
+    "-- *alice@example.org " "which asks gpg for alice's address, not every key"
+
+reset_out
+send bob@example.org <"$T/in"
+is "$rc" 0 "an address written in another case in the key is found"
+opened bob "$T/out/1.msg" >"$T/dec"
+check_same "and bob opens it" "$T/dec" "$T/in"
+
+reset_out
+send carol@example.org <"$T/in"
+is "$rc" 0 "a user ID that is only the address is found"
+decrypt carol "$T/out/1.msg" >/dev/null 2>&1
+is "$?" 0 "and carol opens it"
+
+reset_out
+send dave@example.org <"$T/in"
+is "$rc" 67 "a key for dave@example.org.evil is not dave@example.org's"
+check "stderr says there is no key" \
+    errline '^pgpsendmail: dave@example\.org: no usable key \(no key\)$'
+is "$(calls)" 0 "nothing is sent"
+
+reset_out
+send alice@example.org nobody@example.org <"$T/in"
+is "$rc" 67 "one recipient without a key among others: 67"
+check "naming her" errline '^pgpsendmail: nobody@example\.org: no usable key \(no key\)$'
+is "$(calls)" 0 "nothing is sent"
+
+reset_out
+send nobody@example.org nobody2@example.org <"$T/in"
+is "$rc" 67 "no key for any recipient is 67 (gpg's exit 2 there is no failure)"
+check "and says so, not that gpg failed" \
+    errline '^pgpsendmail: nobody2?@example\.org: no usable key \(no key\)$'
+
+# Many recipients, one lookup.
+: >"$T/gpg-runs"
+reset_out
+printf 'From: sender@example.org\nTo: alice@example.org, bob@example.org, carol@example.org, xalice@example.org\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <lookup4@example.org>\nSubject: lookup\n\nbody\n' >"$T/in4"
+send -t <"$T/in4"
+is "$rc" 0 "four recipients are sent"
+is "$(listings)" 1 "with one key lookup"
+is "$(runs)" 2 "and one encryption: two gpg runs in all"
+opened xalice "$T/out/1.msg" "$T/in4" >"$T/dec"
+check_same "xalice opens it too" "$T/dec" "$T/in4"
+
+# A keymap fingerprint is asked for as such.
+printf 'zed@example.org %s\n' "$(fpr_of alice)" >"$T/keymap"
+: >"$T/gpg-runs"
+reset_out
+send zed@example.org <"$T/in"
+is "$rc" 0 "a keymap fingerprint is sent"
+check "gpg is asked for that fingerprint" grep -qx "$(fpr_of alice)" "$T/gpg-runs"
+: >"$T/keymap"
+
+# A keyring gpg cannot read fails closed, with gpg's reason.
+reset_out
+cp "$T/conf" "$T/conf.good"
+mkhome "$T/broken"
+head -c 4096 /dev/urandom >"$T/broken/pubring.kbx"
+sed "s|^gnupghome .*|gnupghome $T/broken|" "$T/conf.good" >"$T/conf"
+send alice@example.org <"$T/in"
+is "$rc" 69 "a corrupt keyring is a failure (69), not 'no key'"
+check "stderr says gpg failed" errline '^pgpsendmail: gpg --list-keys exited with status 2'
+is "$(calls)" 0 "nothing is sent"
+cp "$T/conf.good" "$T/conf"
