@@ -13,10 +13,10 @@ BSD_LIBS != pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
 ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BSD_CFLAGS)
 
 OBJS = pgpsendmail.o send.o make.o verify.o smtp.o queue.o backend.o keymap.o \
-    gpg.o \
+    gpg.o run.o \
     input.o rfc5322.o armor.o spool.o
 HDRS = pgpsendmail.h armor.h backend.h gpg.h input.h keymap.h rfc5322.h \
-    spool.h
+    run.h spool.h
 
 # Debian packages the build, the demo and the tests need.
 DEPS = gcc make pkg-config libbsd-dev gnupg gpg-agent perl mandoc strace

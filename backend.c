@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "run.h"
 #include "spool.h"
 
 enum {
@@ -102,10 +103,6 @@ dropprivs(void)
 		_exit(127);
 }
 
-/*
- * A failed exec comes back as its errno through a close-on-exec pipe at
- * fd 3, so that it can be told from the real sendmail exiting 127.
- */
 int
 backend_send(const struct conf *c, const char *sender, const char *const *opt,
     size_t nopt, int fd, off_t base, const char *const *rcpt, size_t n,
@@ -115,13 +112,10 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	char		  self[64];
 	size_t		  i, k;
 	pid_t		  pid;
-	int		  ep[2], ws, eno, rfd = -1;
-	ssize_t		  r;
+	int		  ws, rfd;
 
-	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL ||
-	    pipe2(ep, O_CLOEXEC) == -1) {
+	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
-		free(av);
 		return EX_OSERR;
 	}
 	av[k++] = "-i";
@@ -142,48 +136,34 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	if ((rfd = open(self, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", self, strerror(errno));
 		free(av);
-		close(ep[0]);
-		close(ep[1]);
 		return EX_OSERR;
 	}
-	fd = rfd;
-	if (lseek(fd, base, SEEK_SET) == -1 || (pid = fork()) == -1) {
+	if (lseek(rfd, base, SEEK_SET) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		free(av);
-		close(ep[0]);
-		close(ep[1]);
 		close(rfd);
 		return EX_OSERR;
 	}
-	if (pid == 0) {
-		close(ep[0]);
-		if (dup2(fd, 0) == -1 || (ep[1] != 3 && (dup2(ep[1], 3) == -1 ||
-		    fcntl(3, F_SETFD, FD_CLOEXEC) == -1)))
-			_exit(127);
-		closefrom(4);
-		dropprivs();
-		signal(SIGPIPE, SIG_DFL);
-		execve(c->sendmail[0], (char *const *)av, env);
-		eno = errno;
-		(void)write(3, &eno, sizeof(eno));
-		_exit(127);
+	pid = run_spawn(c->sendmail[0], av, env, &rfd, 1);
+	if (pid == -1) {
+		if (run_oserr(errno))
+			snprintf(err, errlen, "cannot start %s: %s",
+			    c->sendmail[0], strerror(errno));
+		else
+			snprintf(err, errlen, "cannot run %s: %s",
+			    c->sendmail[0], strerror(errno));
+		i = run_oserr(errno);
+		free(av);
+		close(rfd);
+		return i ? EX_OSERR : EX_UNAVAILABLE;
 	}
 	free(av);
 	close(rfd);
-	close(ep[1]);
-	while ((r = read(ep[0], &eno, sizeof(eno))) == -1 && errno == EINTR)
-		;
-	close(ep[0]);
 	while (waitpid(pid, &ws, 0) == -1)
 		if (errno != EINTR) {
 			snprintf(err, errlen, "waitpid: %s", strerror(errno));
 			return EX_OSERR;
 		}
-	if (r == sizeof(eno)) {
-		snprintf(err, errlen, "cannot run %s: %s", c->sendmail[0],
-		    strerror(eno));
-		return EX_UNAVAILABLE;
-	}
 	if (WIFSIGNALED(ws)) {
 		snprintf(err, errlen, "%s killed by signal %d",
 		    c->sendmail[0], WTERMSIG(ws));

@@ -1,5 +1,5 @@
 /*
- * Running gpg.  No shell: fork and execve with an explicit argv and an
+ * Running gpg.  No shell: posix_spawn with an explicit argv and an
  * environment of our own.  Every pipe to and from gpg is multiplexed with
  * poll, so that no message size can deadlock us against gpg.
  */
@@ -20,6 +20,7 @@
 
 #include "backend.h"
 #include "gpg.h"
+#include "run.h"
 #include "spool.h"
 
 #define MAXARGS		64
@@ -63,7 +64,7 @@ closep(int *fd)
  * Start gpg with stdin from a new pipe (or /dev/null if in is NULL),
  * stdout and stderr into new pipes and, if st is not NULL, --status-fd 3
  * into one more.  Our ends are close-on-exec; the write end of stdin is
- * non-blocking.  A failed exec shows as exit 127 and a line on stderr.
+ * non-blocking.  -1 with errno set if gpg could not be started.
  */
 static pid_t
 spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
@@ -71,7 +72,7 @@ spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
 {
 	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	int	p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
-	int	hi[4], i, nfd = st != NULL ? 4 : 3;
+	int	fds[4], i, e, nfd = st != NULL ? 4 : 3;
 	pid_t	pid;
 
 	for (i = 0; i < nfd; i++) {
@@ -84,23 +85,11 @@ spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
 		if (pipe2(p[i], O_CLOEXEC) == -1)
 			goto fail;
 	}
-	if ((pid = fork()) == -1)
+	fds[0] = p[0][0];
+	for (i = 1; i < nfd; i++)
+		fds[i] = p[i][1];
+	if ((pid = run_spawn(g->path, av, env, fds, nfd)) == -1)
 		goto fail;
-	if (pid == 0) {
-		/* Move our ends out of the way of 0-3, then into place. */
-		hi[0] = fcntl(p[0][0], F_DUPFD, 10);
-		for (i = 1; i < nfd; i++)
-			hi[i] = fcntl(p[i][1], F_DUPFD, 10);
-		for (i = 0; i < nfd; i++)
-			if (hi[i] == -1 || dup2(hi[i], i) == -1)
-				_exit(127);
-		closefrom(nfd);
-		dropprivs();
-		signal(SIGPIPE, SIG_DFL);
-		execve(g->path, (char *const *)av, env);
-		dprintf(2, "cannot run %s: %s\n", g->path, strerror(errno));
-		_exit(127);
-	}
 	close(p[0][0]);
 	if (in != NULL) {
 		*in = p[0][1];
@@ -116,11 +105,25 @@ spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
 	}
 	return pid;
 fail:
+	e = errno;
 	for (i = 0; i < 4; i++) {
 		closep(&p[i][0]);
 		closep(&p[i][1]);
 	}
+	errno = e;
 	return -1;
+}
+
+/* Why gpg did not start, and which GPG_E* that is. */
+static int
+notstarted(const struct gpg *g, char *err, size_t errlen)
+{
+	if (run_oserr(errno)) {
+		snprintf(err, errlen, "cannot start gpg: %s", strerror(errno));
+		return GPG_EOS;
+	}
+	snprintf(err, errlen, "cannot run %s: %s", g->path, strerror(errno));
+	return GPG_ERUN;
 }
 
 static void
@@ -490,8 +493,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 		av[n++] = names[i];
 	av[n] = NULL;
 	if ((pid = spawn(g, av, NULL, &out, &errfd, &st)) == -1) {
-		snprintf(err, errlen, "cannot start gpg: %s", strerror(errno));
-		rc = GPG_EOS;
+		rc = notstarted(g, err, errlen);
 		goto done;
 	}
 	while (out != -1 || errfd != -1 || st != -1) {
@@ -637,7 +639,7 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	};
 	const char	**av;
 	size_t		  i;
-	int		  n;
+	int		  n, e;
 
 	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->narchive),
 	    sizeof(*av))) == NULL)
@@ -674,7 +676,9 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	}
 	av[n] = NULL;
 	j->pid = spawn(g, av, &j->in, &j->out, &j->err, &j->st);
+	e = errno;
 	free(av);
+	errno = e;
 	return j->pid == -1 ? -1 : 0;
 }
 
@@ -802,9 +806,7 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		if (startjob(g, &jobs[i]) == -1) {
-			snprintf(err, errlen, "cannot start gpg: %s",
-			    strerror(errno));
-			rc = GPG_EOS;
+			rc = notstarted(g, err, errlen);
 			break;
 		}
 	}
