@@ -683,6 +683,32 @@ startjob(const struct gpg *g, struct gpgjob *j)
 }
 
 /*
+ * What gpg has written, moved to the job's file: with splice, so that the
+ * ciphertext never passes through us (one system call a chunk instead of
+ * two, and no copy), or with read and write where the file takes no
+ * splice.  The count moved, 0 at the end, -1 for a failed read (errno),
+ * -2 for a failed write (errno).
+ */
+static ssize_t
+moveout(struct gpgjob *j, char *buf, size_t len)
+{
+	ssize_t	r;
+
+	if (!j->nosplice) {
+		r = splice(j->out, NULL, j->outfd, NULL, 1 << 20,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (r >= 0 || errno == EAGAIN || errno == EINTR)
+			return r;
+		if (errno != EINVAL && errno != ENOSYS)
+			return -2;
+		j->nosplice = 1;
+	}
+	if ((r = read(j->out, buf, len)) <= 0)
+		return r;
+	return spool_write(j->outfd, buf, r) == -1 ? -2 : r;
+}
+
+/*
  * Feed every job the source's bytes and collect what each says.  A job
  * that stops reading (gpg died, or refused a key) or whose output cannot
  * be written stops the whole run: what the others would make is of no use,
@@ -761,13 +787,14 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 				}
 			}
 			if (pfd[4 * i + 1].revents) {
-				r = read(j->out, buf, sizeof(buf));
-				if (r > 0 && spool_write(j->outfd, buf, r) == -1) {
+				r = moveout(j, buf, sizeof(buf));
+				if (r == -2) {
 					snprintf(err, errlen, "writing the "
 					    "ciphertext: %s", strerror(errno));
 					rc = GPG_EIO;
 				}
-				if (r == 0 || (r == -1 && errno != EINTR))
+				if (r == 0 || r == -2 || (r == -1 &&
+				    errno != EINTR && errno != EAGAIN))
 					closep(&j->out);
 			}
 			if (pfd[4 * i + 2].revents) {

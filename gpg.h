@@ -72,6 +72,7 @@ struct gpgjob {
 	/* the run */
 	pid_t	  pid;
 	int	  in, out, err, st;
+	int	  nosplice;	/* outfd takes no splice: read and write */
 	size_t	  off;		/* how much of the current chunk gpg has */
 	int	  wstatus;
 	int	  ended;	/* END_ENCRYPTION */
