@@ -4,10 +4,13 @@
 # Each case runs pgpsendmail and its hand-made counterpart in turn, several
 # times, and prints medians.  The counterpart is what pgpsendmail does, as
 # shell commands: the same gpg --list-keys, the same gpg --encrypt (with
-# pgpsendmail's options), the same durable write (fsync of the file and its
-# directory), the same backend.  The backend discards the message; as
-# pgpsendmail's child it also reads pgpsendmail's own CPU time (schedstat)
-# and peak memory (VmHWM) from /proc, since by then all its work is done.
+# pgpsendmail's options), the same durable write (the entry in a directory
+# of its own, both synced, renamed into the queue, the queue synced), the
+# same backend.  The backend discards the message; as pgpsendmail's child
+# it also reads from /proc pgpsendmail's own CPU time (schedstat), the CPU
+# time of the children it has reaped (gpg's) and its peak memory (VmHWM),
+# since by then all its work is done.  own_% is its share of the CPU of
+# the whole run; "floor" is the own CPU of a program that only starts.
 set -euf	# no globbing: "*addr" names are passed to gpg as they are
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/pgpsendmail
@@ -15,7 +18,7 @@ runs=${RUNS:-5}
 d=$(mktemp -d "${TMPDIR:-/tmp}/pgpsendmail-bench.XXXXXX")
 trap 'gpgconf --homedir "$d/keys" --kill all 2>/dev/null; rm -rf "$d"' EXIT
 mkdir -m 700 "$d/keys"
-mkdir -m 700 "$d/spool" "$d/out"
+mkdir -m 700 "$d/spool" "$d/spool/tmp" "$d/spool/q" "$d/out"
 ms() { echo $(( $(date +%s%N) / 1000000 )); }	# now, in ms
 us() { echo $(( $(date +%s%N) / 1000 )); }	# now, in microseconds
 
@@ -37,7 +40,9 @@ cat >"$d/backend" <<EOF
 # Discard the message; note the parent's own CPU (ns) and peak RSS (kB).
 read -r cpu rest </proc/\$PPID/schedstat
 hwm=\$(awk '/^VmHWM/ { print \$2 }' /proc/\$PPID/status)
-echo "\$cpu \$hwm" >>$d/own
+# its reaped children's CPU (gpg's), in clock ticks: fields 16 and 17
+kids=\$(sed 's/.*) //' /proc/\$PPID/stat | awk '{ print \$14 + \$15 }')
+echo "\$cpu \$hwm \$kids" >>$d/own
 cat >/dev/null
 EOF
 chmod 755 "$d/backend"
@@ -78,11 +83,15 @@ byhand() {	# byhand MSG N: the same steps, by hand
 	gpg $gpgargs --status-fd 3 --with-colons --fixed-list-mode --with-fingerprint \
 	    --list-keys -- $(rcpts "$2" | sed 's/[^ ]*/*&/g') >/dev/null 3>&1
 	# shellcheck disable=SC2086
-	gpg $gpgargs --status-fd 3 --armor --encrypt $r <"$1" >"$d/spool/hand" 3>/dev/null
-	sync "$d/spool/hand"
-	sync "$d/spool"
-	"$d/plain-backend" <"$d/spool/hand"
-	rm -f "$d/spool/hand"
+	# the queue's steps: a new directory, the entry in it, both synced,
+	# renamed into q/, q/ synced; after the backend, both removed
+	mkdir -m 700 "$d/spool/tmp/hand"
+	gpg $gpgargs --status-fd 3 --armor --encrypt $r <"$1" >"$d/spool/tmp/hand/1" 3>/dev/null
+	sync "$d/spool/tmp/hand/1" "$d/spool/tmp/hand"
+	mv "$d/spool/tmp/hand" "$d/spool/q/hand"
+	sync "$d/spool/q"
+	"$d/plain-backend" <"$d/spool/q/hand/1"
+	rm -r "$d/spool/q/hand"
 }
 bare() {	# bare MSG N: gpg | backend, nothing else
 	r=
@@ -92,7 +101,8 @@ bare() {	# bare MSG N: gpg | backend, nothing else
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-printf '%-22s %10s %10s %7s %10s %7s %9s %9s %5s\n' case pgpsm_ms hand_ms ratio bare_ms ratio2 own_cpu_ms own_rss_kB gpgs
+tick=$(getconf CLK_TCK)
+printf '%-22s %10s %10s %7s %10s %7s %9s %6s %9s %5s\n' case pgpsm_ms hand_ms ratio bare_ms ratio2 own_cpu_ms own_% own_rss_kB gpgs
 for size in 1k 10m; do
 	for n in 1 10 100; do
 		msg=$d/m$size.$n
@@ -109,16 +119,31 @@ for size in 1k 10m; do
 		done
 		p=$(median <"$d/t.p") h=$(median <"$d/t.h") b=$(median <"$d/t.b")
 		cpu=$(awk '{ print $1 }' "$d/own" | median)
+		# own share of the CPU of the whole run (ours and gpg's)
+		pct=$(awk -v t="$tick" '{ print 100 * $1 / ($1 + $3 * 1e9 / t) }' \
+		    "$d/own" | median)
 		rss=$(awk '{ print $2 }' "$d/own" | sort -n | tail -n 1)
 		procs=$(strace -f -qq -e trace=execve -e signal=none -o "$d/strace" \
 		    "$bin" $(rcpts "$n") <"$msg" && grep -c 'execve(".*gpg"' "$d/strace")
 		awk -v c="$size, $n rcpt" -v p="$p" -v h="$h" -v b="$b" -v cpu="$cpu" \
-		    -v rss="$rss" -v procs="$procs" 'BEGIN {
-			printf "%-22s %10.1f %10.1f %7.3f %10.1f %7.3f %9.3f %9s %5s\n",
+		    -v pct="$pct" -v rss="$rss" -v procs="$procs" 'BEGIN {
+			printf "%-22s %10.1f %10.1f %7.3f %10.1f %7.3f %9.3f %6.1f %9s %5s\n",
 			    c, p / 1000, h / 1000, p / h, b / 1000, p / b,
-			    cpu / 1000000, rss, procs }'
+			    cpu / 1000000, pct, rss, procs }'
 	done
 done
+
+# The floor of own CPU: a program that does nothing but start, as
+# pgpsendmail is started, and read its own CPU time (cat, on schedstat).
+: >"$d/floor"
+k=0
+while [ $k -lt 20 ]; do
+	cat /proc/self/schedstat >>"$d/floor"
+	k=$((k + 1))
+done
+awk '{ print $1 }' "$d/floor" | median | awk '{
+	printf "%-22s %9.3f ms own CPU: starting a minimal C program here\n",
+	    "floor (cat)", $1 / 1000000 }'
 
 # Throughput: 1,000 one-recipient messages, a shell loop each way.
 n=${LOOP:-1000}
@@ -139,4 +164,49 @@ awk -v n="$n" -v p=$((t1 - t0)) -v h=$((t2 - t1)) 'BEGIN {
 : >"$d/own"
 t0=$(ms); "$bin" r1@bench.example <"$d/m200m"; t1=$(ms)
 printf '%-22s %10d ms, own peak RSS %s kB\n' "200m, 1 rcpt" $((t1 - t0)) "$(awk '{ print $2 }' "$d/own")"
+# Compression (the compress key) on text and on an attachment that is
+# already compressed: median wall time and the size of what is sent.
+cat >"$d/size-backend" <<EOF
+#!/bin/sh
+wc -c >>$d/size
+EOF
+chmod 755 "$d/size-backend"
+i=0
+while [ $i -lt 200000 ]; do
+	echo "Nov 29 12:00:$((i % 60)) host cron[$i]: (root) CMD (run-parts /etc/cron.hourly) job $((i % 97))"
+	i=$((i + 1))
+done | head -c 10485760 >"$d/text"
+{ printf 'From: b@example.org\nTo: r1@bench.example\nSubject: log\n\n'
+  cat "$d/text"; } >"$d/mtext"
+{ printf 'From: b@example.org\nTo: r1@bench.example\nSubject: zip\nMIME-Version: 1.0\n'
+  printf 'Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee\n'
+  printf '\n--b\nContent-Type: application/zip\nContent-Transfer-Encoding: base64\n\n'
+  head -c 7864320 /dev/urandom | base64; printf '\n--b--\n'; } >"$d/mzip"
+for body in text zip; do
+	for c in default none 1; do
+		sed "s|^sendmail .*|sendmail $d/size-backend|; /^compress /d" \
+		    "$d/conf" >"$d/conf.c"
+		echo "compress $c" >>"$d/conf.c"
+		: >"$d/t.c"; : >"$d/size"
+		k=0
+		while [ $k -lt 3 ]; do
+			t0=$(us)
+			PGPSENDMAIL_CONF=$d/conf.c "$bin" r1@bench.example <"$d/m$body"
+			t1=$(us)
+			echo $((t1 - t0)) >>"$d/t.c"
+			k=$((k + 1))
+		done
+		awk -v c="10m $body, compress $c" -v t="$(median <"$d/t.c")" \
+		    -v s="$(median <"$d/size")" 'BEGIN {
+			printf "%-30s %8.1f ms, %6.2f MB sent\n", c, t / 1000,
+			    s / 1e6 }'
+	done
+done
+
+# One case through a real Postfix, when this machine can run one.
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ]; then
+	RUNS=$runs sh "$top/bench/postfix.sh" || echo "the Postfix run failed"
+else
+	echo "(no Postfix run: it needs root and Postfix installed)"
+fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo), $(uname -sr), $(gpg --version | head -n 1)"
