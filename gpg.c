@@ -4,6 +4,7 @@
  * poll, so that no message size can deadlock us against gpg.
  */
 #include <sys/types.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -24,7 +25,8 @@
 #include "spool.h"
 
 #define MAXARGS		64
-#define LISTLINE	8192	/* a --with-colons record we care about */
+#define LISTLINE	8192
+#define PIPESZ		(1 << 20)	/* gpg's stdin; the kernel may give less */	/* a --with-colons record we care about */
 
 /*
  * Options for every run: the admin's keyring, read only; no tty, no
@@ -62,13 +64,14 @@ closep(int *fd)
 
 /*
  * Start gpg with stdin from a new pipe (or /dev/null if in is NULL),
- * stdout and stderr into new pipes and, if st is not NULL, --status-fd 3
- * into one more.  Our ends are close-on-exec; the write end of stdin is
- * non-blocking.  -1 with errno set if gpg could not be started.
+ * stdout into a new pipe (or, if out is NULL, the file ofd), stderr into
+ * a new pipe and, if st is not NULL, --status-fd 3 into one more.  Our
+ * ends are close-on-exec; the write end of stdin is non-blocking.  -1
+ * with errno set if gpg could not be started.
  */
 static pid_t
-spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
-    int *st)
+spawn(const struct gpg *g, const char **av, int *in, int *out, int ofd,
+    int *err, int *st)
 {
 	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	int	p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
@@ -82,21 +85,29 @@ spawn(const struct gpg *g, const char **av, int *in, int *out, int *err,
 				goto fail;
 			continue;
 		}
+		if (i == 1 && out == NULL)
+			continue;
 		if (pipe2(p[i], O_CLOEXEC) == -1)
 			goto fail;
 	}
 	fds[0] = p[0][0];
 	for (i = 1; i < nfd; i++)
 		fds[i] = p[i][1];
+	if (out == NULL)
+		fds[1] = ofd;
 	if ((pid = run_spawn(g->path, av, env, fds, nfd)) == -1)
 		goto fail;
 	close(p[0][0]);
 	if (in != NULL) {
 		*in = p[0][1];
 		fcntl(*in, F_SETFL, fcntl(*in, F_GETFL) | O_NONBLOCK);
+		/* Room for more than a chunk of input: fewer wakeups. */
+		(void)fcntl(*in, F_SETPIPE_SZ, PIPESZ);
 	}
-	close(p[1][1]);
-	*out = p[1][0];
+	if (out != NULL) {
+		close(p[1][1]);
+		*out = p[1][0];
+	}
 	close(p[2][1]);
 	*err = p[2][0];
 	if (st != NULL) {
@@ -492,7 +503,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	for (i = 0; i < nq; i++)
 		av[n++] = names[i];
 	av[n] = NULL;
-	if ((pid = spawn(g, av, NULL, &out, &errfd, &st)) == -1) {
+	if ((pid = spawn(g, av, NULL, &out, -1, &errfd, &st)) == -1) {
 		rc = notstarted(g, err, errlen);
 		goto done;
 	}
@@ -638,8 +649,9 @@ startjob(const struct gpg *g, struct gpgjob *j)
 		"-z9"
 	};
 	const char	**av;
+	char		  self[64];
 	size_t		  i;
-	int		  n, e;
+	int		  n, e, wfd;
 
 	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->narchive),
 	    sizeof(*av))) == NULL)
@@ -675,37 +687,24 @@ startjob(const struct gpg *g, struct gpgjob *j)
 		av[n++] = g->archive[i];
 	}
 	av[n] = NULL;
-	j->pid = spawn(g, av, &j->in, &j->out, &j->err, &j->st);
+	/*
+	 * gpg writes the ciphertext straight into the output file, after
+	 * what we wrote there: through a descriptor of its own that only
+	 * appends, so that it cannot write over that.
+	 */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", j->outfd);
+	if ((wfd = open(self, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
+		e = errno;
+		free(av);
+		errno = e;
+		return -1;
+	}
+	j->pid = spawn(g, av, &j->in, NULL, wfd, &j->err, &j->st);
 	e = errno;
 	free(av);
+	close(wfd);
 	errno = e;
 	return j->pid == -1 ? -1 : 0;
-}
-
-/*
- * What gpg has written, moved to the job's file: with splice, so that the
- * ciphertext never passes through us (one system call a chunk instead of
- * two, and no copy), or with read and write where the file takes no
- * splice.  The count moved, 0 at the end, -1 for a failed read (errno),
- * -2 for a failed write (errno).
- */
-static ssize_t
-moveout(struct gpgjob *j, char *buf, size_t len)
-{
-	ssize_t	r;
-
-	if (!j->nosplice) {
-		r = splice(j->out, NULL, j->outfd, NULL, 1 << 20,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (r >= 0 || errno == EAGAIN || errno == EINTR)
-			return r;
-		if (errno != EINVAL && errno != ENOSYS)
-			return -2;
-		j->nosplice = 1;
-	}
-	if ((r = read(j->out, buf, len)) <= 0)
-		return r;
-	return spool_write(j->outfd, buf, r) == -1 ? -2 : r;
 }
 
 /*
@@ -720,12 +719,12 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 {
 	struct pollfd	*pfd;
 	const char	*cur = NULL;
-	char		 buf[65536];
+	char		 buf[4096];
 	size_t		 i, k, curlen = 0;
 	ssize_t		 r;
 	int		 rc = GPG_OK, srcdone = 0, open;
 
-	if ((pfd = calloc(4 * n, sizeof(*pfd))) == NULL) {
+	if ((pfd = calloc(3 * n, sizeof(*pfd))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return GPG_EOS;
 	}
@@ -754,19 +753,17 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 		for (i = 0; i < n; i++) {
 			struct gpgjob *j = &jobs[i];
 
-			pfd[4 * i].fd = j->off < curlen ? j->in : -1;
-			pfd[4 * i].events = POLLOUT;
-			pfd[4 * i + 1].fd = j->out;
-			pfd[4 * i + 2].fd = j->err;
-			pfd[4 * i + 3].fd = j->st;
-			for (k = 1; k < 4; k++)
-				pfd[4 * i + k].events = POLLIN;
-			for (k = 0; k < 4; k++)
-				open |= pfd[4 * i + k].fd != -1;
+			pfd[3 * i].fd = j->off < curlen ? j->in : -1;
+			pfd[3 * i].events = POLLOUT;
+			pfd[3 * i + 1].fd = j->err;
+			pfd[3 * i + 2].fd = j->st;
+			pfd[3 * i + 1].events = pfd[3 * i + 2].events = POLLIN;
+			for (k = 0; k < 3; k++)
+				open |= pfd[3 * i + k].fd != -1;
 		}
 		if (!open)
 			break;
-		if (poll(pfd, 4 * n, -1) == -1) {
+		if (poll(pfd, 3 * n, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -776,7 +773,7 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 		for (i = 0; i < n; i++) {
 			struct gpgjob *j = &jobs[i];
 
-			if (pfd[4 * i].revents && j->in != -1) {
+			if (pfd[3 * i].revents && j->in != -1) {
 				r = write(j->in, cur + j->off, curlen - j->off);
 				if (r > 0)
 					j->off += r;
@@ -786,18 +783,7 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 					closep(&j->in);
 				}
 			}
-			if (pfd[4 * i + 1].revents) {
-				r = moveout(j, buf, sizeof(buf));
-				if (r == -2) {
-					snprintf(err, errlen, "writing the "
-					    "ciphertext: %s", strerror(errno));
-					rc = GPG_EIO;
-				}
-				if (r == 0 || r == -2 || (r == -1 &&
-				    errno != EINTR && errno != EAGAIN))
-					closep(&j->out);
-			}
-			if (pfd[4 * i + 2].revents) {
+			if (pfd[3 * i + 1].revents) {
 				r = read(j->err, buf, sizeof(buf));
 				if (r > 0)
 					keeptail(j->errtail, &j->errlen,
@@ -805,7 +791,7 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 				else if (r == 0 || errno != EINTR)
 					closep(&j->err);
 			}
-			if (pfd[4 * i + 3].revents)
+			if (pfd[3 * i + 2].revents)
 				readstatus(j);
 			if (j->failed || rc != GPG_OK) {
 				srcdone = 1;
@@ -818,6 +804,45 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 	return rc;
 }
 
+/*
+ * gpg failed: was it because the output's file system is full?  gpg says
+ * so only in words on stderr, so ask the file system: under 1 MiB left
+ * (to us; root may use the reserve) after gpg failed is a full disk.
+ */
+static int
+nospace(int fd)
+{
+	struct statvfs	sv;
+	unsigned long	free;
+
+	if (fstatvfs(fd, &sv) == -1)
+		return 0;
+	free = geteuid() == 0 ? sv.f_bfree : sv.f_bavail;
+	return free < (1UL << 20) / (sv.f_frsize ? sv.f_frsize : 1);
+}
+
+/*
+ * The output file ends with the armor's last line, as a finished gpg run
+ * leaves it: 0; -1 on an error (errno), 1 if it does not.  Our offset is
+ * left at the end, where the rest of the message goes.
+ */
+static int
+armorend(int fd)
+{
+	static const char	end[] = "-----END PGP MESSAGE-----\n";
+	char			buf[sizeof(end) - 1];
+	off_t			off;
+
+	if ((off = lseek(fd, 0, SEEK_END)) == -1)
+		return -1;
+	if (off < (off_t)sizeof(buf))
+		return 1;
+	if (pread(fd, buf, sizeof(buf), off - sizeof(buf)) !=
+	    (ssize_t)sizeof(buf))
+		return -1;
+	return memcmp(buf, end, sizeof(buf)) == 0 ? 0 : 1;
+}
+
 int
 gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
     gpg_source src, void *ctx, char *err, size_t errlen)
@@ -825,11 +850,11 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	struct gpgjob	*j;
 	size_t		 i;
 	pid_t		 r;
-	int		 rc = GPG_OK;
+	int		 rc = GPG_OK, e;
 
 	for (i = 0; i < n; i++) {
 		jobs[i].pid = -1;
-		jobs[i].in = jobs[i].out = jobs[i].err = jobs[i].st = -1;
+		jobs[i].in = jobs[i].err = jobs[i].st = -1;
 	}
 	for (i = 0; i < n; i++) {
 		if (startjob(g, &jobs[i]) == -1) {
@@ -842,7 +867,6 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	for (i = 0; i < n; i++) {
 		j = &jobs[i];
 		closep(&j->in);
-		closep(&j->out);
 		closep(&j->err);
 		closep(&j->st);
 		if (j->pid == -1)
@@ -865,8 +889,15 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 			rc = GPG_EKEY;
 		} else if (!WIFEXITED(j->wstatus) ||
 		    WEXITSTATUS(j->wstatus) != 0) {
-			describe(err, errlen, "gpg", j->wstatus, j->errtail);
-			rc = GPG_ERUN;
+			if (WIFEXITED(j->wstatus) && nospace(j->outfd)) {
+				snprintf(err, errlen, "writing the ciphertext: "
+				    "%s", strerror(ENOSPC));
+				rc = GPG_EIO;
+			} else {
+				describe(err, errlen, "gpg", j->wstatus,
+				    j->errtail);
+				rc = GPG_ERUN;
+			}
 		} else if (j->failed || !j->ended) {
 			snprintf(err, errlen, "gpg did not finish the "
 			    "encryption%s%s", j->errtail[0] ? ": " : "",
@@ -876,6 +907,14 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 			snprintf(err, errlen, "gpg did not sign with %s",
 			    g->signkey);
 			rc = GPG_ERUN;
+		} else if ((e = armorend(j->outfd)) != 0) {
+			if (e == -1)
+				snprintf(err, errlen, "reading the ciphertext "
+				    "back: %s", strerror(errno));
+			else
+				snprintf(err, errlen, "gpg's ciphertext does "
+				    "not end as armor does");
+			rc = e == -1 ? GPG_EIO : GPG_ERUN;
 		}
 	}
 	return rc;

@@ -5,7 +5,8 @@
  * gpg_findkeys	one --list-keys run; for each wanted address, the
  *		fingerprints of its usable keys or why it has none
  * gpg_encrypt	run one gpg per job, all fed in one pass over a source,
- *		each job's armored ciphertext appended to its outfd
+ *		each writing its armored ciphertext straight to the end of
+ *		its outfd (whose offset is then left at the end)
  *
  * Both return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
  * job's badrcpt names the fingerprint gpg refused.
@@ -71,8 +72,7 @@ struct gpgjob {
 
 	/* the run */
 	pid_t	  pid;
-	int	  in, out, err, st;
-	int	  nosplice;	/* outfd takes no splice: read and write */
+	int	  in, err, st;
 	size_t	  off;		/* how much of the current chunk gpg has */
 	int	  wstatus;
 	int	  ended;	/* END_ENCRYPTION */

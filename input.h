@@ -26,7 +26,7 @@
 
 #include <sys/types.h>
 
-#define INBUFSZ	65536
+#define INBUFSZ	262144
 
 struct input {
 	int	 fd;

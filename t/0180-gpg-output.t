@@ -1,0 +1,75 @@
+#!/bin/sh
+# gpg writes the ciphertext straight into the queue file, after the envelope
+# and the PGP/MIME header we wrote, through a descriptor that only appends.
+# What it leaves is checked: output that does not end as armor does is a
+# failure, and a gpg that tries to write at the start of the file cannot
+# touch the envelope.
+. "$(dirname "$0")/lib.sh"
+plan 15
+
+mkkey alice alice@example.org
+mkconf
+printf 'From: sender@example.org\nTo: alice@example.org\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <out@example.org>\nSubject: o\n\nbody\n' >"$T/in"
+
+reset_out
+send alice@example.org <"$T/in"
+is "$rc" 0 "a message is sent"
+opened alice "$T/out/1.msg" >"$T/dec"
+check_same "and alice opens it" "$T/dec" "$T/in"
+is "$(tail -n 3 "$T/out/1.msg" | sed 's/^--pgpsendmail-[0-9a-f]*--$/BOUNDARY/' | tr '\n' ' ')" \
+    "-----END PGP MESSAGE-----  BOUNDARY " "the ciphertext is followed by the closing MIME boundary"
+
+# gpg says it finished and exits 0, but only part of its output arrived.
+cat >"$T/gpg-short" <<'EOF_'
+#!/bin/sh
+case " $* " in
+*" --encrypt "*)
+	/usr/bin/gpg "$@" | head -c 300
+	exit 0 ;;
+esac
+exec /usr/bin/gpg "$@"
+EOF_
+chmod 755 "$T/gpg-short"
+CONF_GPG=$T/gpg-short
+mkconf
+reset_out
+send alice@example.org <"$T/in"
+is "$rc" 69 "ciphertext cut short, gpg exiting 0: 69"
+check "saying so" errline "^pgpsendmail: gpg's ciphertext does not end as armor does\$"
+is "$(calls)" 0 "nothing is sent"
+is "$(find "$T/spool" -type f | wc -l)" 0 "nothing is left in the spool"
+
+# A gpg that first tries to write over the start of its output file: the
+# envelope and our header survive, the bytes go to the end (so before the
+# ciphertext), and with the backend failing the entry is queued intact.
+cat >"$T/gpg-seek" <<'EOF_'
+#!/bin/sh
+case " $* " in
+*" --encrypt "*)
+	perl -e 'seek(STDOUT, 0, 0) or die; syswrite(STDOUT, "OVERWRITTEN\n") or die'
+	;;
+esac
+exec /usr/bin/gpg "$@"
+EOF_
+chmod 755 "$T/gpg-seek"
+CONF_GPG=$T/gpg-seek
+mkconf
+reset_out
+echo 75 >"$T/out/exit"
+send alice@example.org <"$T/in"
+is "$rc" 0 "with the backend failing, the message is queued (0)"
+entry=$(queued_entries)
+is "$(echo "$entry" | grep -c .)" 1 "one entry in the queue"
+is "$(head -n 1 "$entry")" "pgpsendmail-spool 1" "its envelope starts as written"
+check "the bytes gpg wrote 'at the start' came after our header" \
+    sh -c "sed -n '/^OVERWRITTEN\$/,\$p' '$entry' | grep -q '^-----BEGIN PGP MESSAGE-----\$' && ! head -n 1 '$entry' | grep -q OVERWRITTEN"
+rm -f "$T/out/exit"
+unset CONF_GPG
+mkconf
+reset_out
+timeout 60 "$PGPSENDMAIL" -q </dev/null >"$T/q.out" 2>&1
+is "$(allrcpts)" "alice@example.org" "-q sends the entry, to the recipient its envelope names"
+check "with the envelope's sender" grep -qx root "$T/out/1.argv"
+decrypt alice "$T/out/1.msg" >"$T/dec" 2>/dev/null
+is "$?" 0 "and it still decrypts"
+is "$(queued_entries | wc -l)" 0 "the queue is empty afterwards"
