@@ -690,7 +690,11 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	/*
 	 * gpg writes the ciphertext straight into the output file, after
 	 * what we wrote there: through a descriptor of its own that only
-	 * appends, so that it cannot write over that.
+	 * appends, so that it cannot write over that.  gpg runs as the
+	 * caller, who could trace it and keep the descriptor; all that buys
+	 * is a say over the caller's own entry (truncating it, adding to
+	 * it), which -f, the recipients and the message already give, and
+	 * -q reads every entry as untrusted.
 	 */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", j->outfd);
 	if ((wfd = open(self, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
