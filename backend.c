@@ -112,7 +112,7 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	char		  self[64];
 	size_t		  i, k;
 	pid_t		  pid;
-	int		  ws, rfd;
+	int		  ws, rfd, eno, fds[3];
 
 	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -128,9 +128,9 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 		av[k++] = rcpt[i];
 	av[k] = NULL;
 	/*
-	 * The real sendmail runs as the caller and could be traced: give it
-	 * a read-only descriptor of its own, so that nothing it does can
-	 * change the file, a queue entry included.
+	 * The real sendmail reads a read-only descriptor of its own, from
+	 * the message's start: it has no business writing to the file.
+	 * (That is no wall against the caller, whom it runs as.)
 	 */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if ((rfd = open(self, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -144,18 +144,19 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 		close(rfd);
 		return EX_OSERR;
 	}
-	pid = run_spawn(c->sendmail[0], av, env, &rfd, 1);
-	if (pid == -1) {
-		if (run_oserr(errno))
-			snprintf(err, errlen, "cannot start %s: %s",
-			    c->sendmail[0], strerror(errno));
-		else
-			snprintf(err, errlen, "cannot run %s: %s",
-			    c->sendmail[0], strerror(errno));
-		i = run_oserr(errno);
+	/*
+	 * Its stdout goes to our stderr, with its own: what it says is for
+	 * the caller to read, and under -bs our stdout is the SMTP client's.
+	 */
+	fds[0] = rfd;
+	fds[1] = fds[2] = 2;
+	if ((pid = run_spawn(c->sendmail[0], av, env, fds, 3)) == -1) {
+		eno = errno;
+		snprintf(err, errlen, "cannot %s %s: %s", run_oserr(eno) ?
+		    "start" : "run", c->sendmail[0], strerror(eno));
 		free(av);
 		close(rfd);
-		return i ? EX_OSERR : EX_UNAVAILABLE;
+		return run_oserr(eno) ? EX_OSERR : EX_UNAVAILABLE;
 	}
 	free(av);
 	close(rfd);

@@ -25,8 +25,8 @@
 #include "spool.h"
 
 #define MAXARGS		64
-#define LISTLINE	8192
-#define PIPESZ		(1 << 20)	/* gpg's stdin; the kernel may give less */	/* a --with-colons record we care about */
+#define LISTLINE	8192	/* a --with-colons record we care about */
+#define PIPESZ		(256 << 10)	/* gpg's stdin: a chunk of input */
 
 /*
  * Options for every run: the admin's keyring, read only; no tty, no
@@ -42,6 +42,7 @@ baseargs(const struct gpg *g, const char **av)
 		"--trust-model", "always", "--no-auto-check-trustdb",
 		"--lock-never", "--no-random-seed-file",
 		"--no-auto-key-retrieve", "--auto-key-locate", "local",
+		"--utf8-strings",	/* names are UTF-8, whatever LC_ALL says */
 	};
 	size_t	i;
 	int	n = 0;
@@ -399,7 +400,8 @@ record(struct listing *l, char *line)
  * What gpg says on --status-fd during a listing.  Asked for names, gpg
  * lists every key that matches any of them and fails with ERROR
  * keylist.getkey NO_PUBKEY only when none does: that is an empty answer,
- * not a failure.
+ * not a failure.  (gpg 2.4 then adds FAILURE gpg-exit, which says only
+ * that it exits non-zero.)
  */
 struct liststatus {
 	char	line[512];
@@ -430,7 +432,8 @@ liststatus(struct liststatus *s, const char *buf, size_t n)
 			else
 				s->failed = 1;
 		} else if (strncmp(s->line, "[GNUPG:] ERROR ", 15) == 0 ||
-		    strncmp(s->line, "[GNUPG:] FAILURE ", 17) == 0)
+		    (strncmp(s->line, "[GNUPG:] FAILURE ", 17) == 0 &&
+		    strncmp(s->line, "[GNUPG:] FAILURE gpg-exit ", 26) != 0))
 			s->failed = 1;
 	}
 }
@@ -690,18 +693,20 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	/*
 	 * gpg writes the ciphertext straight into the output file, after
 	 * what we wrote there: through a descriptor of its own that only
-	 * appends, so that it cannot write over that.  gpg runs as the
-	 * caller, who could trace it and keep the descriptor; all that buys
-	 * is a say over the caller's own entry (truncating it, adding to
-	 * it), which -f, the recipients and the message already give, and
-	 * -q reads every entry as untrusted.
+	 * appends, so that it cannot write over that by mistake.  It is no
+	 * wall against the caller, whom gpg runs as: tracing gpg, the caller
+	 * could keep the descriptor, truncate the file or add to it later,
+	 * as the owner of the entry could through any process holding it.
+	 * That is a say over the caller's own message only, which -f, the
+	 * recipients and the message already give; -q reads every entry as
+	 * untrusted.
 	 */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", j->outfd);
 	if ((wfd = open(self, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
 		e = errno;
 		free(av);
 		errno = e;
-		return -1;
+		return -2;
 	}
 	j->pid = spawn(g, av, &j->in, NULL, wfd, &j->err, &j->st);
 	e = errno;
@@ -817,12 +822,13 @@ static int
 nospace(int fd)
 {
 	struct statvfs	sv;
-	unsigned long	free;
+	fsblkcnt_t	free;
 
 	if (fstatvfs(fd, &sv) == -1)
 		return 0;
 	free = geteuid() == 0 ? sv.f_bfree : sv.f_bavail;
-	return free < (1UL << 20) / (sv.f_frsize ? sv.f_frsize : 1);
+	return free < (fsblkcnt_t)((1UL << 20) /
+	    (sv.f_frsize ? sv.f_frsize : 1));
 }
 
 /*
@@ -841,9 +847,13 @@ armorend(int fd)
 		return -1;
 	if (off < (off_t)sizeof(buf))
 		return 1;
+	errno = 0;
 	if (pread(fd, buf, sizeof(buf), off - sizeof(buf)) !=
-	    (ssize_t)sizeof(buf))
+	    (ssize_t)sizeof(buf)) {
+		if (errno == 0)
+			errno = EIO;
 		return -1;
+	}
 	return memcmp(buf, end, sizeof(buf)) == 0 ? 0 : 1;
 }
 
@@ -861,7 +871,12 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 		jobs[i].in = jobs[i].err = jobs[i].st = -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (startjob(g, &jobs[i]) == -1) {
+		if ((e = startjob(g, &jobs[i])) == -2) {
+			snprintf(err, errlen, "reopening the output for gpg: %s",
+			    strerror(errno));
+			rc = GPG_EOS;
+			break;
+		} else if (e == -1) {
 			rc = notstarted(g, err, errlen);
 			break;
 		}

@@ -23,7 +23,7 @@ run_spawn(const char *path, const char *const *av, char *const *env,
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
-	sigset_t			 def;
+	sigset_t			 def, mask;
 	int				 src[MAXFDS], tmp[MAXFDS], i, e;
 	pid_t				 pid = -1;
 
@@ -65,11 +65,14 @@ run_spawn(const char *path, const char *const *av, char *const *env,
 #endif
 	sigemptyset(&def);
 	sigaddset(&def, SIGPIPE);
+	sigemptyset(&mask);
 	if (e == 0)
 		e = posix_spawnattr_setsigdefault(&at, &def);
 	if (e == 0)
-		e = posix_spawnattr_setflags(&at,
-		    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_RESETIDS);
+		e = posix_spawnattr_setsigmask(&at, &mask);
+	if (e == 0)
+		e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
+		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_RESETIDS);
 	if (e == 0)
 		e = posix_spawn(&pid, path, &fa, &at, (char *const *)av, env);
 	posix_spawn_file_actions_destroy(&fa);

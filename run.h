@@ -3,8 +3,8 @@
  *
  * run_spawn	start path with the argv and environment given, fds[i] as
  *		its descriptor i (i < nfds) and no other descriptor open,
- *		SIGPIPE at its default, and our real user and group IDs as
- *		its effective ones; the pid, or -1 with errno set (the
+ *		SIGPIPE at its default, no signal blocked, and our real
+ *		user and group IDs as its effective ones; the pid, or -1 with errno set (the
  *		exec's own errno when the program could not be run)
  * run_oserr	whether such an errno is the system's (no memory, too many
  *		processes), not the program's

@@ -5,7 +5,7 @@
 # matter, a bare address as user ID counts, and "no key at all" is an
 # answer, not a gpg failure.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 30
 
 mkkey alice alice@example.org
 mkkey xalice xalice@example.org	# contains "alice@example.org"
@@ -110,3 +110,36 @@ is "$rc" 69 "a corrupt keyring is a failure (69), not 'no key'"
 check "stderr says gpg failed" errline '^pgpsendmail: gpg --list-keys exited with status 2'
 is "$(calls)" 0 "nothing is sent"
 cp "$T/conf.good" "$T/conf"
+
+# A non-ASCII address (UTF-8) finds its key: gpg is told names are UTF-8.
+mkhome "$T/home/jorg"
+kgpg "$T/home/jorg" --utf8-strings --passphrase '' --quick-gen-key 'Jörg <jörg@example.org>' ed25519 cert,sign never
+jfpr=$(timeout 60 gpg --homedir "$T/home/jorg" --with-colons --list-keys 2>/dev/null |
+    awk -F: '$1 == "fpr" { print $10; exit }')
+kgpg "$T/home/jorg" --passphrase '' --quick-add-key "$jfpr" cv25519 encr never
+timeout 60 gpg --homedir "$T/home/jorg" --export "$jfpr" >"$T/pub" 2>>"$T/gpg.log"
+kgpg "$T/sys" --import "$T/pub"
+reset_out
+send 'jörg@example.org' <"$T/in"
+is "$rc" 0 "a UTF-8 address finds its key"
+decrypt jorg "$T/out/1.msg" >/dev/null 2>&1
+is "$?" 0 "and its owner opens the message"
+
+# gpg 2.4 ends a listing that matched nothing with FAILURE gpg-exit too:
+# still "no key", not a gpg failure.
+cat >"$T/gpg-24" <<EOF2
+#!/bin/sh
+/usr/bin/gpg "\$@"
+st=\$?
+case " \$* " in
+*" --status-fd 3 "*) [ \$st -ne 0 ] && echo "[GNUPG:] FAILURE gpg-exit 33554433" >&3 ;;
+esac
+exit \$st
+EOF2
+chmod 755 "$T/gpg-24"
+CONF_GPG=$T/gpg-24
+mkconf
+reset_out
+send nobody@example.org <"$T/in"
+is "$rc" 67 "with gpg 2.4's FAILURE gpg-exit, no key is still 67"
+check "saying no key" errline '^pgpsendmail: nobody@example\.org: no usable key \(no key\)$'

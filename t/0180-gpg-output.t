@@ -3,9 +3,9 @@
 # and the PGP/MIME header we wrote, through a descriptor that only appends.
 # What it leaves is checked: output that does not end as armor does is a
 # failure, and a gpg that tries to write at the start of the file cannot
-# touch the envelope.
+# touch the envelope.  And what the real sendmail says reaches the caller.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 19
 
 mkkey alice alice@example.org
 mkconf
@@ -73,3 +73,23 @@ check "with the envelope's sender" grep -qx root "$T/out/1.argv"
 decrypt alice "$T/out/1.msg" >"$T/dec" 2>/dev/null
 is "$?" 0 "and it still decrypts"
 is "$(queued_entries | wc -l)" 0 "the queue is empty afterwards"
+
+# What the real sendmail says reaches the caller's stderr (its stdout too,
+# which under -bs is the SMTP client's and not its to write to).
+cat >"$T/talky" <<'EOF_'
+#!/bin/sh
+cat >/dev/null
+echo "talky: on stdout"
+echo "talky: on stderr" >&2
+exit 0
+EOF_
+chmod 755 "$T/talky"
+CONF_SENDMAIL=$T/talky
+mkconf
+send alice@example.org <"$T/in"
+is "$rc" 0 "a real sendmail that talks: 0"
+check "its stderr reaches the caller" grep -qx 'talky: on stderr' "$T/err"
+check "its stdout too, on stderr" grep -qx 'talky: on stdout' "$T/err"
+check "and nothing on pgpsendmail's stdout" test ! -s "$T/stdout"
+unset CONF_SENDMAIL
+mkconf
