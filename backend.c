@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,8 +107,9 @@ dropprivs(void)
 int
 backend_send(const struct conf *c, const char *sender, const char *const *opt,
     size_t nopt, int fd, off_t base, const char *const *rcpt, size_t n,
-    char *err, size_t errlen)
+    uid_t as, char *err, size_t errlen)
 {
+	struct passwd	 *pw = NULL;
 	const char	**av;
 	char		  self[64];
 	size_t		  i, k;
@@ -150,7 +152,16 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	 */
 	fds[0] = rfd;
 	fds[1] = fds[2] = 2;
-	if ((pid = run_spawn(c->sendmail[0], av, env, fds, 3)) == -1) {
+	if (as != (uid_t)-1 && (pw = getpwuid(as)) == NULL) {
+		snprintf(err, errlen, "the entry's owner, uid %lu, is no user "
+		    "here", (unsigned long)as);
+		free(av);
+		close(rfd);
+		return EX_NOUSER;
+	}
+	if ((pid = pw != NULL ? run_spawn_as(c->sendmail[0], av, env, fds, 3,
+	    pw->pw_uid, pw->pw_gid) : run_spawn(c->sendmail[0], av, env, fds,
+	    3)) == -1) {
 		eno = errno;
 		snprintf(err, errlen, "cannot %s %s: %s", run_oserr(eno) ?
 		    "start" : "run", c->sendmail[0], strerror(eno));
@@ -238,7 +249,8 @@ backend_notice(const struct conf *c, const char *host, const char *to,
 		close(fd);
 		return EX_IOERR;
 	}
-	ex = backend_send(c, "<>", NULL, 0, fd, 0, rcpt, 1, err, errlen);
+	ex = backend_send(c, "<>", NULL, 0, fd, 0, rcpt, 1, (uid_t)-1, err,
+	    errlen);
 	close(fd);
 	return ex;
 }

@@ -5,7 +5,8 @@
  *		(room for MAXOPTS); their count
  * backend_send	hand one finished output (fd, read from offset base) to
  *		the real sendmail with those options, for the recipients
- *		given, and wait; EX_OK, or a sysexit with err set
+ *		given, and wait; EX_OK, or a sysexit with err set.  With
+ *		as other than (uid_t)-1, root runs it as that user
  * dropprivs	in a child: give up set-id privileges for good
  * backend_notice	mail a notice of ours (header made here, text given)
  *		to one address from the null sender; EX_OK or a sysexit
@@ -41,7 +42,8 @@ size_t	backend_opts(const struct conf *, const struct passon *,
 	    const char **av);
 int	backend_send(const struct conf *, const char *sender,
 	    const char *const *opt, size_t nopt, int fd, off_t base,
-	    const char *const *rcpt, size_t n, char *err, size_t errlen);
+	    const char *const *rcpt, size_t n, uid_t as, char *err,
+	    size_t errlen);
 void	backend_exec(const struct conf *, const char *const *args);
 void	dropprivs(void);
 int	backend_notice(const struct conf *, const char *host, const char *to,

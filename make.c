@@ -496,7 +496,8 @@ sendone(struct msg *m, struct outputs *o, struct output *out, size_t *done)
 	int	ex;
 
 	ex = backend_send(m->conf, m->sender, o->opts, o->nopts, out->fd,
-	    out->base, out->rcpt, out->nrcpt, m->err, sizeof(m->err));
+	    out->base, out->rcpt, out->nrcpt, (uid_t)-1, m->err,
+	    sizeof(m->err));
 	if (ex == EX_OK) {
 		*done += out->nrcpt;
 		if (o->spooled) {

@@ -3,6 +3,8 @@
  * (mailq) lists them.  Safe from cron and beside senders: an entry is
  * handled only by whoever holds its lock.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +92,9 @@ static int
 retry(struct spool *s, struct entry *en, void *arg)
 {
 	struct run	*r = arg;
+	struct stat	 st;
 	char		 err[ERRLEN], rcpts[1024];
+	uid_t		 as;
 
 	if (!optsok(&en->env) || en->env.sender[0] == '-') {
 		syslog(LOG_ERR, "queue %s/%s: not an entry of ours (bad "
@@ -105,9 +109,25 @@ retry(struct spool *s, struct entry *en, void *arg)
 		return 0;
 	}
 	joinrcpt(&en->env, rcpts, sizeof(rcpts));
+	/*
+	 * Root hands each entry on as the user who queued it (who owns its
+	 * file), so that the mail system sees that user, as it would have
+	 * had the entry not waited: the same identity, the same checks on
+	 * the sender.
+	 */
+	as = (uid_t)-1;
+	if (geteuid() == 0) {
+		if (fstat(en->fd, &st) == -1) {
+			snprintf(err, sizeof(err), "fstat: %s",
+			    strerror(errno));
+			goto deferred;
+		}
+		if (st.st_uid != 0)
+			as = st.st_uid;
+	}
 	if (backend_send(r->conf, en->env.sender,
 	    (const char *const *)en->env.opts, en->env.nopts, en->fd, en->base,
-	    (const char *const *)en->env.rcpt, en->env.nrcpt, err,
+	    (const char *const *)en->env.rcpt, en->env.nrcpt, as, err,
 	    sizeof(err)) == EX_OK) {
 		spool_remove(s, en);
 		syslog(LOG_INFO, "queue %s/%s: from=<%s> to=%s status=sent",
@@ -115,6 +135,7 @@ retry(struct spool *s, struct entry *en, void *arg)
 		r->sent++;
 		return 0;
 	}
+deferred:
 	spool_fail(s, en->msg, en->name, en->env.attempts + 1, err);
 	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=deferred "
 	    "(%s)", en->msg, en->name, en->env.sender, rcpts, err);

@@ -6,11 +6,14 @@
  * back as posix_spawn's own error instead of an exit status.
  */
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -86,6 +89,90 @@ out:
 	for (i = 0; i < nfds; i++)
 		if (tmp[i] != -1)
 			close(tmp[i]);
+	errno = e;
+	return pid;
+}
+
+/*
+ * The same, as another user (uid, with gid as its only group): for root's
+ * queue run, which hands each entry on as the user who queued it.
+ * posix_spawn cannot change users, so this forks; a failed exec comes
+ * back through a close-on-exec pipe.
+ */
+pid_t
+run_spawn_as(const char *path, const char *const *av, char *const *env,
+    const int *fds, int nfds, uid_t uid, gid_t gid)
+{
+	sigset_t	none;
+	int		src[MAXFDS], tmp[MAXFDS], ep[2] = { -1, -1 }, i, e;
+	pid_t		pid = -1;
+	ssize_t		r;
+
+	if (nfds > MAXFDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < nfds; i++)
+		tmp[i] = -1;
+	/* As above; the errno pipe too goes above 0..nfds. */
+	for (i = 0; i < nfds; i++) {
+		src[i] = fds[i];
+		if (fds[i] <= nfds) {
+			if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC,
+			    nfds + 1)) == -1)
+				goto out;
+			src[i] = tmp[i];
+		}
+	}
+	if (pipe2(ep, O_CLOEXEC) == -1)
+		goto out;
+	if (ep[1] <= nfds) {
+		if ((i = fcntl(ep[1], F_DUPFD_CLOEXEC, nfds + 1)) == -1)
+			goto out;
+		close(ep[1]);
+		ep[1] = i;
+	}
+	if ((pid = fork()) == -1)
+		goto out;
+	if (pid == 0) {
+		sigemptyset(&none);
+		for (i = 0; i < nfds; i++)
+			if (dup2(src[i], i) == -1)
+				goto fail;
+		if (ep[1] != nfds && (dup2(ep[1], nfds) == -1 ||
+		    fcntl(nfds, F_SETFD, FD_CLOEXEC) == -1))
+			goto fail;
+		closefrom(nfds + 1);
+		signal(SIGPIPE, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+		    setresuid(uid, uid, uid) == -1)
+			goto fail;
+		execve(path, (char *const *)av, env);
+fail:
+		e = errno;
+		(void)write(nfds, &e, sizeof(e));
+		_exit(127);
+	}
+	close(ep[1]);
+	ep[1] = -1;
+	while ((r = read(ep[0], &e, sizeof(e))) == -1 && errno == EINTR)
+		;
+	if (r == sizeof(e)) {
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		pid = -1;
+		errno = e;
+	}
+out:
+	e = errno;
+	for (i = 0; i < nfds; i++)
+		if (tmp[i] != -1)
+			close(tmp[i]);
+	if (ep[0] != -1)
+		close(ep[0]);
+	if (ep[1] != -1)
+		close(ep[1]);
 	errno = e;
 	return pid;
 }

@@ -49,7 +49,7 @@ mkdir "$T/spool"
 chown root:$GRP "$T/spool"
 chmod 2770 "$T/spool"
 
-plan 32
+plan 36
 
 mkkey alice alice@example.org
 chmod -R a+rX "$T/sys"
@@ -57,7 +57,9 @@ mkdir -m 777 "$T/out"
 chmod 777 "$T/out"
 : >"$T/out/ids.backend"
 : >"$T/out/ids.gpg"
-chmod 666 "$T/out/ids.backend" "$T/out/ids.gpg"
+: >"$T/out/calls.backend"
+: >"$T/out/calls.gpg"
+chmod 666 "$T/out/ids.backend" "$T/out/ids.gpg" "$T/out/calls.backend" "$T/out/calls.gpg"
 cp "$ABS/t/fake-sendmail" "$T/bin/fake-sendmail"
 # Wrappers for the real sendmail and gpg that note who they run as:
 # uid, the real, effective, saved and fs gids, and the groups.
@@ -71,6 +73,7 @@ for w in backend gpg; do
 #!/bin/sh
 PATH=/usr/bin:/bin
 echo "\$(id -u) \$(sed -n 's/^Gid:[[:space:]]*//p' /proc/\$\$/status | tr -s '[:space:]' ' ')groups \$(id -G)" >>"$T/out/ids.$w"
+echo "\$(id -un) \$*" >>"$T/out/calls.$w"
 exec $to
 EOF_
 	chmod 755 "$T/bin/$w"
@@ -184,9 +187,11 @@ check "the other config's sendmail is not run" test ! -e "$T/out/evil-was-run"
 check "nor its spool made" test ! -e "$T/evilspool"
 is "$(queued_entries | wc -l)" $((before + 1)) "the message is in the compiled-in spool"
 
-# Root runs the queue with a working real sendmail: each message once.
+# Root runs the queue with a working real sendmail: each message once,
+# each handed on as the user who queued it.
 rm -f "$T/out/exit" "$T"/out/*.argv "$T"/out/*.msg
 rm -rf "$T"/out/*.lock
+: >"$T/out/calls.backend"
 timeout 60 "$BIN" -q </dev/null >/dev/null 2>"$T/qerr"
 check "root: -q exits 0" test $? -eq 0
 [ -s "$T/qerr" ] && diag "-q: $(cat "$T/qerr")"
@@ -201,5 +206,25 @@ sort "$T/accepted" >"$T/want"
 sort "$T/got" >"$T/got.s"
 check_same "root: after two -q runs alice has each accepted message ($(wc -l <"$T/want" | tr -d ' ')) exactly once" "$T/got.s" "$T/want"
 is "$(queued_entries | wc -l)" 0 "root: and the queue is empty"
+# "USER CAPDIR -i -f SENDER ... -- alice@example.org": USER must be SENDER
+grep -- ' -- ' "$T/out/calls.backend" >"$T/qcalls"
+is "$(wc -l <"$T/qcalls" | tr -d ' ')" "$(wc -l <"$T/want" | tr -d ' ')" \
+    "root's -q ran the real sendmail once for each entry"
+check "each as the user who queued it (nobody's as nobody, daemon's as daemon)" \
+    awk '$3 != "-i" || $4 != "-f" || $1 != $5 { bad = 1 } END { exit bad }' "$T/qcalls"
+[ -s "$T/qcalls" ] && diag "root's -q: $(cat "$T/qcalls")"
+# An entry whose owner is no longer a user is not handed on as root.
+echo 75 >"$T/out/exit"
+msg tok-gone-1 >"$T/in"
+sendas nobody nogroup -i alice@example.org <"$T/in"
+rm -f "$T/out/exit"
+gone=$(queued_entries | head -n 1)
+chown 54321 "$gone"
+: >"$T/out/calls.backend"
+timeout 60 "$BIN" -q </dev/null >/dev/null 2>>"$T/qerr"
+is "$(grep -c -- ' -- ' "$T/out/calls.backend")" 0 \
+    "root's -q does not hand on an entry whose owner (uid 54321) is no user"
+check "it stays queued, saying why" grep -q 'uid 54321, is no user' "$gone.err"
+rm -rf "$(dirname "$gone")"
 check "no gpg or real sendmail run (of nobody, daemon, root's -q) kept gid $grp_gid ($(cat "$T"/out/ids.* | wc -l) runs)" \
     not grep -Eq "(^| )$grp_gid( |\$)" "$T/out/ids.backend" "$T/out/ids.gpg"
