@@ -96,6 +96,12 @@ retry(struct spool *s, struct entry *en, void *arg)
 	char		 err[ERRLEN], rcpts[1024];
 	uid_t		 as;
 
+	if (en->bad) {
+		syslog(LOG_ERR, "queue %s/%s: not an entry of ours (no "
+		    "envelope pgpsendmail wrote), left alone", en->msg,
+		    en->name);
+		return 0;
+	}
 	if (!optsok(&en->env) || en->env.sender[0] == '-') {
 		syslog(LOG_ERR, "queue %s/%s: not an entry of ours (bad "
 		    "options or sender), left alone", en->msg, en->name);
@@ -172,6 +178,13 @@ show(struct spool *s, struct entry *en, void *arg)
 	struct tm	*tm;
 
 	(void)s;
+	if (en->bad) {
+		snprintf(when, sizeof(when), "%.20s/%.8s", en->msg, en->name);
+		printf("%-28s %8lld (not an entry of ours: left alone)\n",
+		    when, (long long)en->size);
+		(*n)++;
+		return 0;
+	}
 	if ((tm = localtime(&t)) == NULL ||
 	    strftime(when, sizeof(when), "%a %b %d %H:%M:%S", tm) == 0)
 		strlcpy(when, "?", sizeof(when));

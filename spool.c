@@ -514,10 +514,13 @@ spool_scan(struct spool *s, int lock,
 			}
 			en.fd = fd;
 			en.size = st.st_size;
-			if (readenv(fd, &en) == 0) {
+			if (readenv(fd, &en) == 0)
 				readerr(dfd, &en);
-				r = fn(s, &en, arg);
+			else {
+				envelope_free(&en.env);
+				en.bad = 1;
 			}
+			r = fn(s, &en, arg);
 			envelope_free(&en.env);
 			close(fd);
 		}

@@ -19,8 +19,9 @@
  *		be handed on; it waits for the next queue run
  * spool_fail	record why an entry could not be handed on, and how often
  * spool_scan	every committed entry, in turn, opened and parsed, to fn
- *		(with lock, only those no other process has, locked); fn
- *		returns 0 to go on
+ *		(with lock, only those no other process has, locked; bad
+ *		set for a file that holds no envelope of ours); fn returns
+ *		0 to go on
  * spool_remove	remove an entry spool_scan gave
  * spool_clean	remove what crashed senders left in tmp/
  * spool_open	a new unlinked 0600 file, when no spool can be used
@@ -72,6 +73,7 @@ struct entry {
 	int		 fd;		/* open and locked */
 	off_t		 base;		/* where the message starts */
 	off_t		 size;
+	int		 bad;		/* no envelope of ours: env is empty */
 	struct envelope	 env;
 };
 

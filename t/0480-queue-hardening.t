@@ -1,7 +1,7 @@
 #!/bin/sh
 # The queue against what a caller or a corrupted spool might do.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 10
 
 mkkey alice alice@example.org
 cat >"$T/backend" <<EOF
@@ -34,6 +34,8 @@ timeout 20 "$PGPSENDMAIL" -bp </dev/null >"$T/list" 2>&1
 st=$?
 check "-bp finishes over a FIFO, a far-future time and garbage ($st)" test "$st" -lt 124
 check "and still lists the real entry" grep -q 'alice@example.org' "$T/list"
+check "and the garbage, as not an entry of ours" \
+    grep -q '^bad/3 .*(not an entry of ours: left alone)$' "$T/list"
 timeout 20 "$PGPSENDMAIL" -q </dev/null >/dev/null 2>&1
 st=$?
 check "-q finishes over them too ($st)" test "$st" -lt 124
