@@ -1,7 +1,7 @@
 #!/bin/sh
 # What is read from stdin: dots, CRLF, 8bit, attachments, added headers, bad bytes.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 37
 
 mkkey alice alice@example.org
 mkconf
@@ -139,3 +139,38 @@ send -i alice@example.org <"$T/in"
 is "$rc" 0 "a message with no header and a 600 kB first line is sent"
 opened alice "$T/out/1.msg" | sed '1,/^$/d' >"$T/dec"
 check_same "with that line as its body" "$T/dec" "$T/in"
+
+# The read buffer's edges (256 KB: a file on stdin is read in whole
+# buffers): a CRLF, and a lone-dot line, split across a read.
+# mk ID OFFSET EOL SEP TAIL: a message, its lines ended by EOL, whose SEP
+# starts at byte OFFSET; \r and \n in EOL, SEP and TAIL are CR and LF
+mk() {
+	perl -e '
+	    my ($id, $at, $eol, $sep, $tail) = @ARGV;
+	    for ($eol, $sep, $tail) { s/\\r/\r/g; s/\\n/\n/g }
+	    my $m = join($eol, "From: sender\@example.org",
+	        "To: alice\@example.org", "Date: Mon, 1 Jan 2024 00:00:00 +0000",
+	        "Message-ID: <$id\@example.org>", "Subject: edge", "", "");
+	    while (length($m) + 100 + length($eol) <= $at) {
+	        $m .= ("y" x 100) . $eol;
+	    }
+	    $m .= "z" x ($at - length($m));
+	    print $m, $sep, $tail;' "$@"
+}
+for k in 1 2; do
+	at=$((k * 262144 - 1))
+	reset_out
+	mk crlf$k $at '\r\n' '\r\n' 'after\r\n' >"$T/in"
+	tr -d '\r' <"$T/in" >"$T/want"
+	check "the CR falls on the ${k}th read's last byte" \
+	    test "$(od -An -c -j $at -N 2 "$T/in" | tr -d ' ')" = '\r\n'
+	send -i alice@example.org <"$T/in"
+	opened alice "$T/out/1.msg" >"$T/dec"
+	check_same "a CRLF split at the ${k}th read's end arrives as LF" "$T/dec" "$T/want"
+	reset_out
+	mk dot$k $at '\n' '\n.\n' 'not part of it\n' >"$T/in"
+	mk dot$k $at '\n' '\n' '' >"$T/want"
+	send alice@example.org <"$T/in"
+	opened alice "$T/out/1.msg" >"$T/dec"
+	check_same "a lone dot line just past the ${k}th read's end ends the message" "$T/dec" "$T/want"
+done
