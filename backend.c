@@ -6,11 +6,14 @@
  * each flavor has the list of options it is known to take in the meaning
  * the caller meant, and only those go on.
  */
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "rfc5322.h"
 #include "run.h"
 #include "spool.h"
 
@@ -40,6 +44,10 @@ static const unsigned int takes[] = {
 	[FL_NULLMAILER] = P_F,
 	[FL_DMA] = P_F,
 };
+
+#ifndef HANDOFF_TIMEOUT
+#define HANDOFF_TIMEOUT	300	/* s root's -q waits for a user's sendmail */
+#endif
 
 static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
@@ -104,17 +112,183 @@ dropprivs(void)
 		_exit(127);
 }
 
+/* How the real sendmail ended, as a sysexit and words; tail: what it said. */
+static int
+status(const struct conf *c, int ws, const char *tail, char *err,
+    size_t errlen)
+{
+	char		 raw[160], line[160];
+	const char	*nl, *last = tail;
+
+	/* The last line it said, made safe to log and to store. */
+	while ((nl = strchr(last, '\n')) != NULL && nl[1] != '\0')
+		last = nl + 1;
+	snprintf(raw, sizeof(raw), "%.*s", (int)strcspn(last, "\n"), last);
+	safestr(raw, line, sizeof(line));
+	if (WIFSIGNALED(ws)) {
+		snprintf(err, errlen, "%s killed by signal %d%s%s",
+		    c->sendmail[0], WTERMSIG(ws), line[0] ? ": " : "", line);
+		return EX_UNAVAILABLE;
+	}
+	if (WEXITSTATUS(ws) != 0) {
+		snprintf(err, errlen, "%s exited with status %d%s%s",
+		    c->sendmail[0], WEXITSTATUS(ws), line[0] ? ": " : "", line);
+		return EX_UNAVAILABLE;
+	}
+	return EX_OK;
+}
+
+static void
+addtail(char *tail, size_t cap, const char *buf, size_t n)
+{
+	size_t	len = strlen(tail);
+
+	if (n >= cap - 1) {
+		memcpy(tail, buf + n - (cap - 1), cap - 1);
+		tail[cap - 1] = '\0';
+		return;
+	}
+	if (len + n > cap - 1) {
+		memmove(tail, tail + (len + n - (cap - 1)), cap - 1 - n);
+		len = cap - 1 - n;
+	}
+	memcpy(tail + len, buf, n);
+	tail[len + n] = '\0';
+}
+
+/*
+ * Root's queue run: the real sendmail as the entry's owner, with that
+ * user's groups, in a session of its own, its output into a pipe of ours
+ * (not root's terminal), and a deadline, since its owner may stop it.
+ */
+static int
+sendas(const struct conf *c, const char **av, int rfd, uid_t as, char *err,
+    size_t errlen)
+{
+	struct passwd	*pw;
+	struct pollfd	 pfd[2];
+	gid_t		*groups = NULL, *ng, gid;
+	char		 name[256], buf[512], tail[256] = "";
+	int		 op[2], fds[3], pidfd, ngroups = 16, k, ws, eno, killed = 0;
+	time_t		 end;
+	pid_t		 pid, w;
+	ssize_t		 r;
+
+	errno = 0;
+	if ((pw = getpwuid(as)) == NULL) {
+		if (errno != 0) {
+			snprintf(err, errlen, "looking up uid %lu: %s",
+			    (unsigned long)as, strerror(errno));
+			return EX_TEMPFAIL;
+		}
+		snprintf(err, errlen, "the entry's owner, uid %lu, is no user "
+		    "here", (unsigned long)as);
+		return EX_NOUSER;
+	}
+	if (strlcpy(name, pw->pw_name, sizeof(name)) >= sizeof(name)) {
+		snprintf(err, errlen, "uid %lu: user name too long",
+		    (unsigned long)as);
+		return EX_NOUSER;
+	}
+	gid = pw->pw_gid;
+	for (;;) {
+		if ((ng = reallocarray(groups, ngroups, sizeof(*groups))) ==
+		    NULL) {
+			free(groups);
+			snprintf(err, errlen, "%s", strerror(errno));
+			return EX_OSERR;
+		}
+		groups = ng;
+		k = ngroups;
+		if (getgrouplist(name, gid, groups, &k) != -1) {
+			ngroups = k;
+			break;
+		}
+		if (ngroups >= 65536) {
+			free(groups);
+			snprintf(err, errlen, "%s: too many groups", name);
+			return EX_OSERR;
+		}
+		ngroups = k > ngroups ? k : ngroups * 2;
+	}
+	if (pipe2(op, O_CLOEXEC) == -1) {
+		free(groups);
+		snprintf(err, errlen, "%s", strerror(errno));
+		return EX_OSERR;
+	}
+	fds[0] = rfd;
+	fds[1] = fds[2] = op[1];
+	pid = run_spawn_as(c->sendmail[0], av, env, fds, 3, as, gid, groups,
+	    ngroups);
+	eno = errno;
+	free(groups);
+	close(op[1]);
+	if (pid == -1) {
+		close(op[0]);
+		snprintf(err, errlen, "cannot %s %s: %s", run_oserr(eno) ?
+		    "start" : "run", c->sendmail[0], strerror(eno));
+		return run_oserr(eno) ? EX_OSERR : EX_UNAVAILABLE;
+	}
+	fcntl(op[0], F_SETFL, fcntl(op[0], F_GETFL) | O_NONBLOCK);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	end = time(NULL) + HANDOFF_TIMEOUT;
+	for (;;) {
+		if ((w = waitpid(pid, &ws, WNOHANG)) == pid)
+			break;
+		if (w == -1 && errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			kill(pid, SIGKILL);
+			killed = 2;
+			break;
+		}
+		if (time(NULL) >= end) {
+			kill(pid, SIGKILL);
+			killed = 1;
+			break;
+		}
+		pfd[0].fd = op[0];
+		pfd[1].fd = pidfd;
+		pfd[0].events = pfd[1].events = POLLIN;
+		/* Without a pidfd (an old kernel), look again every 100 ms. */
+		if (poll(pfd, 2, pidfd == -1 ? 100 : 1000) > 0 &&
+		    pfd[0].revents) {
+			if ((r = read(op[0], buf, sizeof(buf))) > 0)
+				addtail(tail, sizeof(tail), buf, r);
+			else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(op[0]);
+				op[0] = -1;
+			}
+		}
+	}
+	if (killed)
+		while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
+			;
+	while (op[0] != -1 && (r = read(op[0], buf, sizeof(buf))) > 0)
+		addtail(tail, sizeof(tail), buf, r);
+	if (op[0] != -1)
+		close(op[0]);
+	if (pidfd != -1)
+		close(pidfd);
+	if (killed == 2)
+		return EX_OSERR;
+	if (killed) {
+		snprintf(err, errlen, "%s, run as %s, did not finish within %d s",
+		    c->sendmail[0], name, HANDOFF_TIMEOUT);
+		return EX_UNAVAILABLE;
+	}
+	return status(c, ws, tail, err, errlen);
+}
+
 int
 backend_send(const struct conf *c, const char *sender, const char *const *opt,
     size_t nopt, int fd, off_t base, const char *const *rcpt, size_t n,
     uid_t as, char *err, size_t errlen)
 {
-	struct passwd	 *pw = NULL;
 	const char	**av;
 	char		  self[64];
 	size_t		  i, k;
 	pid_t		  pid;
-	int		  ws, rfd, eno, fds[3];
+	int		  ws, rfd, eno, ex, fds[3];
 
 	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -146,22 +320,19 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 		close(rfd);
 		return EX_OSERR;
 	}
+	if (as != (uid_t)-1) {
+		ex = sendas(c, av, rfd, as, err, errlen);
+		free(av);
+		close(rfd);
+		return ex;
+	}
 	/*
 	 * Its stdout goes to our stderr, with its own: what it says is for
 	 * the caller to read, and under -bs our stdout is the SMTP client's.
 	 */
 	fds[0] = rfd;
 	fds[1] = fds[2] = 2;
-	if (as != (uid_t)-1 && (pw = getpwuid(as)) == NULL) {
-		snprintf(err, errlen, "the entry's owner, uid %lu, is no user "
-		    "here", (unsigned long)as);
-		free(av);
-		close(rfd);
-		return EX_NOUSER;
-	}
-	if ((pid = pw != NULL ? run_spawn_as(c->sendmail[0], av, env, fds, 3,
-	    pw->pw_uid, pw->pw_gid) : run_spawn(c->sendmail[0], av, env, fds,
-	    3)) == -1) {
+	if ((pid = run_spawn(c->sendmail[0], av, env, fds, 3)) == -1) {
 		eno = errno;
 		snprintf(err, errlen, "cannot %s %s: %s", run_oserr(eno) ?
 		    "start" : "run", c->sendmail[0], strerror(eno));
@@ -176,17 +347,7 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 			snprintf(err, errlen, "waitpid: %s", strerror(errno));
 			return EX_OSERR;
 		}
-	if (WIFSIGNALED(ws)) {
-		snprintf(err, errlen, "%s killed by signal %d",
-		    c->sendmail[0], WTERMSIG(ws));
-		return EX_UNAVAILABLE;
-	}
-	if (WEXITSTATUS(ws) != 0) {
-		snprintf(err, errlen, "%s exited with status %d",
-		    c->sendmail[0], WEXITSTATUS(ws));
-		return EX_UNAVAILABLE;
-	}
-	return EX_OK;
+	return status(c, ws, "", err, errlen);
 }
 
 void
@@ -213,7 +374,8 @@ backend_exec(const struct conf *c, const char *const *args)
  */
 int
 backend_notice(const struct conf *c, const char *host, const char *to,
-    const char *subject, const char *text, char *err, size_t errlen)
+    const char *subject, const char *text, uid_t as, char *err,
+    size_t errlen)
 {
 	const char	*rcpt[1] = { to };
 	char		 date[64];
@@ -249,8 +411,7 @@ backend_notice(const struct conf *c, const char *host, const char *to,
 		close(fd);
 		return EX_IOERR;
 	}
-	ex = backend_send(c, "<>", NULL, 0, fd, 0, rcpt, 1, (uid_t)-1, err,
-	    errlen);
+	ex = backend_send(c, "<>", NULL, 0, fd, 0, rcpt, 1, as, err, errlen);
 	close(fd);
 	return ex;
 }

@@ -6,10 +6,13 @@
  * backend_send	hand one finished output (fd, read from offset base) to
  *		the real sendmail with those options, for the recipients
  *		given, and wait; EX_OK, or a sysexit with err set.  With
- *		as other than (uid_t)-1, root runs it as that user
+ *		as other than (uid_t)-1, root runs it as that user, in a
+ *		session of its own, its output kept (its last line goes
+ *		into err), killed after HANDOFF_TIMEOUT seconds
  * dropprivs	in a child: give up set-id privileges for good
  * backend_notice	mail a notice of ours (header made here, text given)
- *		to one address from the null sender; EX_OK or a sysexit
+ *		to one address from the null sender (as backend_send runs
+ *		as as); EX_OK or a sysexit
  * backend_exec	become the real sendmail running one of its own modes
  *		(-bp, -bi, -q...); returns only if the exec failed
  *
@@ -47,6 +50,7 @@ int	backend_send(const struct conf *, const char *sender,
 void	backend_exec(const struct conf *, const char *const *args);
 void	dropprivs(void);
 int	backend_notice(const struct conf *, const char *host, const char *to,
-	    const char *subject, const char *text, char *err, size_t errlen);
+	    const char *subject, const char *text, uid_t as, char *err,
+	    size_t errlen);
 
 #endif

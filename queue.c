@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pgpsendmail.h"
+#include "rfc5322.h"
 #include "spool.h"
 
 struct run {
@@ -41,7 +42,7 @@ joinrcpt(const struct envelope *e, char *buf, size_t len)
  * sender, with nothing of the message (no body, no Subject), and drop it.
  */
 static void
-giveup(struct run *r, const struct entry *en)
+giveup(struct run *r, const struct entry *en, uid_t as)
 {
 	char	rcpts[1024], err[ERRLEN], text[2048];
 
@@ -62,7 +63,7 @@ giveup(struct run *r, const struct entry *en)
 	    en->env.msgid ? en->env.msgid : "unknown", rcpts,
 	    en->env.lasterr[0] ? en->env.lasterr : "unknown");
 	backend_notice(r->conf, r->host, en->env.sender,
-	    "Undelivered Mail: given up by pgpsendmail", text, err,
+	    "Undelivered Mail: given up by pgpsendmail", text, as, err,
 	    sizeof(err));
 }
 
@@ -107,19 +108,13 @@ retry(struct spool *s, struct entry *en, void *arg)
 		    "options or sender), left alone", en->msg, en->name);
 		return 0;
 	}
-
-	if (r->now - en->env.time > r->conf->lifetime) {
-		giveup(r, en);
-		spool_remove(s, en);
-		r->expired++;
-		return 0;
-	}
 	joinrcpt(&en->env, rcpts, sizeof(rcpts));
+
 	/*
-	 * Root hands each entry on as the user who queued it (who owns its
-	 * file), so that the mail system sees that user, as it would have
-	 * had the entry not waited: the same identity, the same checks on
-	 * the sender.
+	 * Root hands each entry on (and its notice, when given up) as the
+	 * user who queued it (who owns its file), so that the mail system
+	 * sees that user, as it would have had the entry not waited: the
+	 * same identity, the same checks on the sender.
 	 */
 	as = (uid_t)-1;
 	if (geteuid() == 0) {
@@ -130,6 +125,12 @@ retry(struct spool *s, struct entry *en, void *arg)
 		}
 		if (st.st_uid != 0)
 			as = st.st_uid;
+	}
+	if (r->now - en->env.time > r->conf->lifetime) {
+		giveup(r, en, as);
+		spool_remove(s, en);
+		r->expired++;
+		return 0;
 	}
 	if (backend_send(r->conf, en->env.sender,
 	    (const char *const *)en->env.opts, en->env.nopts, en->fd, en->base,
@@ -173,15 +174,16 @@ static int
 show(struct spool *s, struct entry *en, void *arg)
 {
 	size_t		*n = arg, i;
-	char		 when[32];
+	char		 when[32], id[96], a[512], b[512];
 	time_t		 t = en->env.time;
 	struct tm	*tm;
 
 	(void)s;
+	/* What an entry holds is the sender's: made safe for a terminal. */
 	if (en->bad) {
-		snprintf(when, sizeof(when), "%.20s/%.8s", en->msg, en->name);
+		snprintf(id, sizeof(id), "%s/%s", en->msg, en->name);
 		printf("%-28s %8lld (not an entry of ours: left alone)\n",
-		    when, (long long)en->size);
+		    safestr(id, a, sizeof(a)), (long long)en->size);
 		(*n)++;
 		return 0;
 	}
@@ -189,12 +191,14 @@ show(struct spool *s, struct entry *en, void *arg)
 	    strftime(when, sizeof(when), "%a %b %d %H:%M:%S", tm) == 0)
 		strlcpy(when, "?", sizeof(when));
 	printf("%-28s %8lld %s  %s\n", en->msg, (long long)(en->size -
-	    en->base), when, en->env.sender);
+	    en->base), when, safestr(en->env.sender, a, sizeof(a)));
 	if (en->env.lasterr[0] != '\0')
-		printf("%28s (%s; %d attempt%s)\n", "", en->env.lasterr,
-		    en->env.attempts, en->env.attempts == 1 ? "" : "s");
+		printf("%28s (%s; %d attempt%s)\n", "",
+		    safestr(en->env.lasterr, b, sizeof(b)), en->env.attempts,
+		    en->env.attempts == 1 ? "" : "s");
 	for (i = 0; i < en->env.nrcpt; i++)
-		printf("%28s %s\n", "", en->env.rcpt[i]);
+		printf("%28s %s\n", "", safestr(en->env.rcpt[i], a,
+		    sizeof(a)));
 	(*n)++;
 	return 0;
 }

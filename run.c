@@ -94,17 +94,20 @@ out:
 }
 
 /*
- * The same, as another user (uid, with gid as its only group): for root's
- * queue run, which hands each entry on as the user who queued it.
- * posix_spawn cannot change users, so this forks; a failed exec comes
- * back through a close-on-exec pipe.
+ * The same, as another user (uid, with gid and the groups given), in a
+ * session of its own, in /: for root's queue run, which hands each entry
+ * on as the user who queued it, and must give that user nothing of its
+ * own (no terminal, no descriptor but those given).  posix_spawn cannot
+ * change users, so this forks; a failed exec comes back through a
+ * close-on-exec pipe.
  */
 pid_t
 run_spawn_as(const char *path, const char *const *av, char *const *env,
-    const int *fds, int nfds, uid_t uid, gid_t gid)
+    const int *fds, int nfds, uid_t uid, gid_t gid, const gid_t *groups,
+    int ngroups)
 {
 	sigset_t	none;
-	int		src[MAXFDS], tmp[MAXFDS], ep[2] = { -1, -1 }, i, e;
+	int		src[MAXFDS], tmp[MAXFDS], ep[2] = { -1, -1 }, efd, i, e;
 	pid_t		pid = -1;
 	ssize_t		r;
 
@@ -114,7 +117,7 @@ run_spawn_as(const char *path, const char *const *av, char *const *env,
 	}
 	for (i = 0; i < nfds; i++)
 		tmp[i] = -1;
-	/* As above; the errno pipe too goes above 0..nfds. */
+	/* As above; the errno pipe goes to nfds, so sources go above it. */
 	for (i = 0; i < nfds; i++) {
 		src[i] = fds[i];
 		if (fds[i] <= nfds) {
@@ -135,23 +138,27 @@ run_spawn_as(const char *path, const char *const *av, char *const *env,
 	if ((pid = fork()) == -1)
 		goto out;
 	if (pid == 0) {
+		efd = ep[1];
 		sigemptyset(&none);
 		for (i = 0; i < nfds; i++)
 			if (dup2(src[i], i) == -1)
 				goto fail;
-		if (ep[1] != nfds && (dup2(ep[1], nfds) == -1 ||
-		    fcntl(nfds, F_SETFD, FD_CLOEXEC) == -1))
+		if (dup2(ep[1], nfds) == -1 ||
+		    fcntl(nfds, F_SETFD, FD_CLOEXEC) == -1)
 			goto fail;
+		efd = nfds;
 		closefrom(nfds + 1);
 		signal(SIGPIPE, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+		if (setsid() == -1 || chdir("/") == -1 ||
+		    setgroups(ngroups, groups) == -1 ||
+		    setresgid(gid, gid, gid) == -1 ||
 		    setresuid(uid, uid, uid) == -1)
 			goto fail;
 		execve(path, (char *const *)av, env);
 fail:
 		e = errno;
-		(void)write(nfds, &e, sizeof(e));
+		(void)write(efd, &e, sizeof(e));
 		_exit(127);
 	}
 	close(ep[1]);

@@ -6,8 +6,8 @@
  *		SIGPIPE at its default, no signal blocked, and our real
  *		user and group IDs as its effective ones; the pid, or -1 with errno set (the
  *		exec's own errno when the program could not be run)
- * run_spawn_as	the same, as user uid with gid as its only group (root
- *		only)
+ * run_spawn_as	the same, as user uid with gid and the groups given, in
+ *		a session of its own and in / (root only)
  * run_oserr	whether such an errno is the system's (no memory, too many
  *		processes), not the program's
  */
@@ -19,7 +19,8 @@
 pid_t	run_spawn(const char *path, const char *const *av, char *const *env,
 	    const int *fds, int nfds);
 pid_t	run_spawn_as(const char *path, const char *const *av,
-	    char *const *env, const int *fds, int nfds, uid_t uid, gid_t gid);
+	    char *const *env, const int *fds, int nfds, uid_t uid, gid_t gid,
+	    const gid_t *groups, int ngroups);
 int	run_oserr(int eno);
 
 #endif

@@ -579,7 +579,7 @@ msg_notice(struct msg *m)
 	    m->host, odate, oid, rcpts[0] ? rcpts : "none",
 	    m->report[0] ? m->report : m->err);
 	ex = backend_notice(m->conf, m->host, m->sender,
-	    "Undelivered Mail: refused by pgpsendmail", text, err,
+	    "Undelivered Mail: refused by pgpsendmail", text, (uid_t)-1, err,
 	    sizeof(err));
 	if (ex != EX_OK && !m->quiet)
 		fprintf(stderr, "pgpsendmail: the notice to %s was not sent: "

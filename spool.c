@@ -375,7 +375,10 @@ push(char ***v, size_t *n, const char *s, size_t max)
 	return 0;
 }
 
-/* Read an entry's envelope from its start; -1 if it is not one of ours. */
+/*
+ * Read an entry's envelope from its start; -1 if it is not one of ours,
+ * -2 if it could not be read (no memory, no descriptor).
+ */
 static int
 readenv(int fd, struct entry *en)
 {
@@ -383,12 +386,12 @@ readenv(int fd, struct entry *en)
 	char	*line = NULL;
 	size_t	 cap = 0, total = 0;
 	ssize_t	 len;
-	int	 fd2, r = -1, first = 1;
+	int	 fd2, r = -1, first = 1, nomem = 0;
 
 	if ((fd2 = dup(fd)) == -1 || (fp = fdopen(fd2, "r")) == NULL) {
 		if (fd2 != -1)
 			close(fd2);
-		return -1;
+		return -2;
 	}
 	while ((len = getline(&line, &cap, fp)) > 0 && total < ENVMAX) {
 		total += len;
@@ -406,16 +409,22 @@ readenv(int fd, struct entry *en)
 		} else if (strncmp(line, "time ", 5) == 0)
 			en->env.time = strtoll(line + 5, NULL, 10);
 		else if (strncmp(line, "date ", 5) == 0 && en->env.date == NULL) {
-			if ((en->env.date = strdup(line + 5)) == NULL)
+			if ((en->env.date = strdup(line + 5)) == NULL) {
+				nomem = 1;
 				break;
+			}
 		} else if (strncmp(line, "msgid ", 6) == 0 &&
 		    en->env.msgid == NULL) {
-			if ((en->env.msgid = strdup(line + 6)) == NULL)
+			if ((en->env.msgid = strdup(line + 6)) == NULL) {
+				nomem = 1;
 				break;
+			}
 		} else if (strncmp(line, "sender ", 7) == 0 &&
 		    en->env.sender == NULL) {
-			if ((en->env.sender = strdup(line + 7)) == NULL)
+			if ((en->env.sender = strdup(line + 7)) == NULL) {
+				nomem = 1;
 				break;
+			}
 		} else if (strncmp(line, "opt ", 4) == 0) {
 			if (push(&en->env.opts, &en->env.nopts, line + 4,
 			    64) == -1)
@@ -428,7 +437,7 @@ readenv(int fd, struct entry *en)
 	}
 	free(line);
 	fclose(fp);
-	return r;
+	return nomem ? -2 : r;
 }
 
 static void
@@ -514,11 +523,18 @@ spool_scan(struct spool *s, int lock,
 			}
 			en.fd = fd;
 			en.size = st.st_size;
-			if (readenv(fd, &en) == 0)
+			switch (readenv(fd, &en)) {
+			case 0:
 				readerr(dfd, &en);
-			else {
+				break;
+			case -1:
 				envelope_free(&en.env);
 				en.bad = 1;
+				break;
+			default:	/* could not read it now: later */
+				envelope_free(&en.env);
+				close(fd);
+				continue;
 			}
 			r = fn(s, &en, arg);
 			envelope_free(&en.env);

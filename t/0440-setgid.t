@@ -41,7 +41,7 @@ mkdir -m 755 "$T/bin" "$T/etc" "$T/obj"
 BSD_CFLAGS=$(pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY)
 BSD_LIBS=$(pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd)
 setup "compile pgpsendmail with SYSCONFDIR=$T/etc" \
-    sh -c "${CC:-cc} -O2 -g -Wall -Wextra -D_GNU_SOURCE -DSYSCONFDIR='\"$T/etc\"' $BSD_CFLAGS -o '$T/bin/pgpsendmail' '$ABS'/*.c $BSD_LIBS"
+    sh -c "${CC:-cc} -O2 -g -Wall -Wextra -D_GNU_SOURCE -DSYSCONFDIR='\"$T/etc\"' -DHANDOFF_TIMEOUT=3 $BSD_CFLAGS -o '$T/bin/pgpsendmail' '$ABS'/*.c $BSD_LIBS"
 BIN=$T/bin/pgpsendmail
 chown root:$GRP "$BIN"
 chmod 2755 "$BIN"
@@ -49,7 +49,7 @@ mkdir "$T/spool"
 chown root:$GRP "$T/spool"
 chmod 2770 "$T/spool"
 
-plan 36
+plan 42
 
 mkkey alice alice@example.org
 chmod -R a+rX "$T/sys"
@@ -73,7 +73,9 @@ for w in backend gpg; do
 #!/bin/sh
 PATH=/usr/bin:/bin
 echo "\$(id -u) \$(sed -n 's/^Gid:[[:space:]]*//p' /proc/\$\$/status | tr -s '[:space:]' ' ')groups \$(id -G)" >>"$T/out/ids.$w"
-echo "\$(id -un) \$*" >>"$T/out/calls.$w"
+# user, whether it leads its own session, what its stderr is, argv
+echo "\$(id -un) \$(awk '{ print (\$6 == \$1) ? "own-session" : "session-" \$6 }' /proc/\$\$/stat) \$(readlink /proc/\$\$/fd/2 | sed 's/:.*//') \$*" >>"$T/out/calls.$w"
+[ -e "$T/out/stop" ] && [ "\$(id -u)" -ne 0 ] && kill -STOP \$\$
 exec $to
 EOF_
 	chmod 755 "$T/bin/$w"
@@ -206,12 +208,16 @@ sort "$T/accepted" >"$T/want"
 sort "$T/got" >"$T/got.s"
 check_same "root: after two -q runs alice has each accepted message ($(wc -l <"$T/want" | tr -d ' ')) exactly once" "$T/got.s" "$T/want"
 is "$(queued_entries | wc -l)" 0 "root: and the queue is empty"
-# "USER CAPDIR -i -f SENDER ... -- alice@example.org": USER must be SENDER
+# "USER SESSION STDERR CAPDIR -i -f SENDER ... -- alice@example.org"
 grep -- ' -- ' "$T/out/calls.backend" >"$T/qcalls"
 is "$(wc -l <"$T/qcalls" | tr -d ' ')" "$(wc -l <"$T/want" | tr -d ' ')" \
     "root's -q ran the real sendmail once for each entry"
 check "each as the user who queued it (nobody's as nobody, daemon's as daemon)" \
-    awk '$3 != "-i" || $4 != "-f" || $1 != $5 { bad = 1 } END { exit bad }' "$T/qcalls"
+    awk '$5 != "-i" || $6 != "-f" || $1 != $7 { bad = 1 } END { exit bad }' "$T/qcalls"
+check "each in a session of its own (no terminal of root's)" \
+    awk '$2 != "own-session" { bad = 1 } END { exit bad }' "$T/qcalls"
+check "each with its stderr into a pipe of pgpsendmail's, not root's" \
+    awk '$3 != "pipe" { bad = 1 } END { exit bad }' "$T/qcalls"
 [ -s "$T/qcalls" ] && diag "root's -q: $(cat "$T/qcalls")"
 # An entry whose owner is no longer a user is not handed on as root.
 echo 75 >"$T/out/exit"
@@ -226,5 +232,35 @@ is "$(grep -c -- ' -- ' "$T/out/calls.backend")" 0 \
     "root's -q does not hand on an entry whose owner (uid 54321) is no user"
 check "it stays queued, saying why" grep -q 'uid 54321, is no user' "$gone.err"
 rm -rf "$(dirname "$gone")"
+
+# The entry's owner can stop the real sendmail it runs as: root's -q kills
+# it at its deadline (3 s in this build) and keeps the entry.
+echo 75 >"$T/out/exit"
+msg tok-stopped-1 >"$T/in"
+sendas nobody nogroup -i alice@example.org <"$T/in"
+rm -f "$T/out/exit"
+stopped=$(queued_entries | head -n 1)
+: >"$T/out/stop"
+t0=$(date +%s)
+timeout 60 "$BIN" -q </dev/null >/dev/null 2>>"$T/qerr"
+t1=$(date +%s)
+rm -f "$T/out/stop"
+check "root's -q is not held up by a stopped real sendmail ($((t1 - t0)) s)" \
+    test $((t1 - t0)) -lt 30
+check "the entry stays, saying the real sendmail did not finish" \
+    grep -q 'run as nobody, did not finish within 3 s' "$stopped.err"
+
+# An entry given up: its notice to the sender goes as its owner too.
+# (Its time is made old in place, so that the file keeps its owner.)
+perl -e 'open(my $f, "+<", $ARGV[0]) or die; my $l1 = <$f>; my $at = tell($f);
+    my $l2 = <$f>; $l2 =~ /^time (\d+)$/ or die "no time line";
+    seek($f, $at + 5, 0); print $f "0" x (length($1) - 1), "1"; close($f)' "$stopped"
+: >"$T/out/calls.backend"
+timeout 60 "$BIN" -q </dev/null >/dev/null 2>>"$T/qerr"
+is "$(queued_entries | wc -l)" 0 "root's -q gives up the old entry"
+check "and mails its notice from <> to its sender as nobody" \
+    grep -q '^nobody .* -f <> -- nobody$' "$T/out/calls.backend"
+[ -s "$T/out/calls.backend" ] && diag "give-up: $(cat "$T/out/calls.backend")"
+rm -rf "$(dirname "$stopped")"
 check "no gpg or real sendmail run (of nobody, daemon, root's -q) kept gid $grp_gid ($(cat "$T"/out/ids.* | wc -l) runs)" \
     not grep -Eq "(^| )$grp_gid( |\$)" "$T/out/ids.backend" "$T/out/ids.gpg"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The queue against what a caller or a corrupted spool might do.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 11
 
 mkkey alice alice@example.org
 cat >"$T/backend" <<EOF
@@ -27,6 +27,8 @@ mkdir -p "$T/spool/q/bad"
 mkfifo "$T/spool/q/bad/1"
 printf 'pgpsendmail-spool 1\ntime 9223372036854775807\nsender a@example.org\nrcpt b@example.org\n\nx\n' >"$T/spool/q/bad/2"
 head -c 3000 /dev/urandom >"$T/spool/q/bad/3"
+mkdir -p "$T/spool/q/1795975787.26461.488abcde"
+printf 'not an envelope\n' >"$T/spool/q/1795975787.26461.488abcde/12"
 printf 'pgpsendmail-spool 1\ntime %s\nsender a@example.org\nopt -C/tmp/evil.cf\nrcpt mallory@example.org\n\nx\n' "$(date +%s)" >"$T/spool/q/bad/4"
 printf 'pgpsendmail-spool 1\ntime %s\nsender -oQ/tmp\nrcpt mallory@example.org\n\nx\n' "$(date +%s)" >"$T/spool/q/bad/5"
 : >"$T/argvs"
@@ -36,6 +38,8 @@ check "-bp finishes over a FIFO, a far-future time and garbage ($st)" test "$st"
 check "and still lists the real entry" grep -q 'alice@example.org' "$T/list"
 check "and the garbage, as not an entry of ours" \
     grep -q '^bad/3 .*(not an entry of ours: left alone)$' "$T/list"
+check "naming it in full, however long its id" \
+    grep -q '^1795975787\.26461\.488abcde/12 .*(not an entry of ours' "$T/list"
 timeout 20 "$PGPSENDMAIL" -q </dev/null >/dev/null 2>&1
 st=$?
 check "-q finishes over them too ($st)" test "$st" -lt 124
