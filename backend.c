@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "rfc5322.h"
 #include "run.h"
 #include "spool.h"
 
@@ -112,48 +111,23 @@ dropprivs(void)
 		_exit(127);
 }
 
-/* How the real sendmail ended, as a sysexit and words; tail: what it said. */
+/* Why the real sendmail did not start (eno), as a sysexit and words. */
 static int
-status(const struct conf *c, int ws, const char *tail, char *err,
-    size_t errlen)
+notrun(const struct conf *c, int eno, char *err, size_t errlen)
 {
-	char		 raw[160], line[160];
-	const char	*nl, *last = tail;
-
-	/* The last line it said, made safe to log and to store. */
-	while ((nl = strchr(last, '\n')) != NULL && nl[1] != '\0')
-		last = nl + 1;
-	snprintf(raw, sizeof(raw), "%.*s", (int)strcspn(last, "\n"), last);
-	safestr(raw, line, sizeof(line));
-	if (WIFSIGNALED(ws)) {
-		snprintf(err, errlen, "%s killed by signal %d%s%s",
-		    c->sendmail[0], WTERMSIG(ws), line[0] ? ": " : "", line);
-		return EX_UNAVAILABLE;
-	}
-	if (WEXITSTATUS(ws) != 0) {
-		snprintf(err, errlen, "%s exited with status %d%s%s",
-		    c->sendmail[0], WEXITSTATUS(ws), line[0] ? ": " : "", line);
-		return EX_UNAVAILABLE;
-	}
-	return EX_OK;
+	snprintf(err, errlen, "cannot %s %s: %s", run_oserr(eno) ? "start" :
+	    "run", c->sendmail[0], strerror(eno));
+	return run_oserr(eno) ? EX_OSERR : EX_UNAVAILABLE;
 }
 
-static void
-addtail(char *tail, size_t cap, const char *buf, size_t n)
+/* How the real sendmail ended, as a sysexit and words; tail: what it said. */
+static int
+status(const struct conf *c, int ws, char *tail, char *err, size_t errlen)
 {
-	size_t	len = strlen(tail);
-
-	if (n >= cap - 1) {
-		memcpy(tail, buf + n - (cap - 1), cap - 1);
-		tail[cap - 1] = '\0';
-		return;
-	}
-	if (len + n > cap - 1) {
-		memmove(tail, tail + (len + n - (cap - 1)), cap - 1 - n);
-		len = cap - 1 - n;
-	}
-	memcpy(tail + len, buf, n);
-	tail[len + n] = '\0';
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		return EX_OK;
+	run_describe(err, errlen, c->sendmail[0], ws, tail);
+	return EX_UNAVAILABLE;
 }
 
 /*
@@ -169,6 +143,7 @@ sendas(const struct conf *c, const char **av, int rfd, uid_t as, char *err,
 	struct pollfd	 pfd[2];
 	gid_t		*groups = NULL, *ng, gid;
 	char		 name[256], buf[512], tail[256] = "";
+	size_t		 taillen = 0;
 	int		 op[2], fds[3], pidfd, ngroups = 16, k, ws, eno, killed = 0;
 	time_t		 end;
 	pid_t		 pid, w;
@@ -225,9 +200,7 @@ sendas(const struct conf *c, const char **av, int rfd, uid_t as, char *err,
 	close(op[1]);
 	if (pid == -1) {
 		close(op[0]);
-		snprintf(err, errlen, "cannot %s %s: %s", run_oserr(eno) ?
-		    "start" : "run", c->sendmail[0], strerror(eno));
-		return run_oserr(eno) ? EX_OSERR : EX_UNAVAILABLE;
+		return notrun(c, eno, err, errlen);
 	}
 	fcntl(op[0], F_SETFL, fcntl(op[0], F_GETFL) | O_NONBLOCK);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -253,7 +226,7 @@ sendas(const struct conf *c, const char **av, int rfd, uid_t as, char *err,
 		if (poll(pfd, 2, pidfd == -1 ? 100 : 1000) > 0 &&
 		    pfd[0].revents) {
 			if ((r = read(op[0], buf, sizeof(buf))) > 0)
-				addtail(tail, sizeof(tail), buf, r);
+				run_keeptail(tail, &taillen, sizeof(tail), buf, r);
 			else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
 				close(op[0]);
 				op[0] = -1;
@@ -264,7 +237,7 @@ sendas(const struct conf *c, const char **av, int rfd, uid_t as, char *err,
 		while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
 			;
 	while (op[0] != -1 && (r = read(op[0], buf, sizeof(buf))) > 0)
-		addtail(tail, sizeof(tail), buf, r);
+		run_keeptail(tail, &taillen, sizeof(tail), buf, r);
 	if (op[0] != -1)
 		close(op[0]);
 	if (pidfd != -1)
@@ -287,8 +260,9 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	const char	**av;
 	char		  self[64];
 	size_t		  i, k;
+	char		  none[1] = "";
 	pid_t		  pid;
-	int		  ws, rfd, eno, ex, fds[3];
+	int		  ws, rfd, ex, fds[3];
 
 	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -333,12 +307,10 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	fds[0] = rfd;
 	fds[1] = fds[2] = 2;
 	if ((pid = run_spawn(c->sendmail[0], av, env, fds, 3)) == -1) {
-		eno = errno;
-		snprintf(err, errlen, "cannot %s %s: %s", run_oserr(eno) ?
-		    "start" : "run", c->sendmail[0], strerror(eno));
+		ex = notrun(c, errno, err, errlen);
 		free(av);
 		close(rfd);
-		return run_oserr(eno) ? EX_OSERR : EX_UNAVAILABLE;
+		return ex;
 	}
 	free(av);
 	close(rfd);
@@ -347,7 +319,7 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 			snprintf(err, errlen, "waitpid: %s", strerror(errno));
 			return EX_OSERR;
 		}
-	return status(c, ws, "", err, errlen);
+	return status(c, ws, none, err, errlen);
 }
 
 void

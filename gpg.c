@@ -138,44 +138,6 @@ notstarted(const struct gpg *g, char *err, size_t errlen)
 	return GPG_ERUN;
 }
 
-static void
-keeptail(char *tail, size_t *len, size_t cap, const char *buf, size_t n)
-{
-	if (n >= cap - 1) {
-		memcpy(tail, buf + n - (cap - 1), cap - 1);
-		*len = cap - 1;
-	} else {
-		if (*len + n > cap - 1) {
-			memmove(tail, tail + (*len + n - (cap - 1)),
-			    cap - 1 - n);
-			*len = cap - 1 - n;
-		}
-		memcpy(tail + *len, buf, n);
-		*len += n;
-	}
-	tail[*len] = '\0';
-}
-
-/* "gpg exited with status 2: gpg: ...": the last line gpg said. */
-static void
-describe(char *err, size_t errlen, const char *what, int ws, char *tail)
-{
-	char	*nl, *last;
-
-	while ((nl = strrchr(tail, '\n')) != NULL && nl[1] == '\0')
-		*nl = '\0';
-	last = (nl = strrchr(tail, '\n')) != NULL ? nl + 1 : tail;
-	if (WIFSIGNALED(ws))
-		snprintf(err, errlen, "%s killed by signal %d", what,
-		    WTERMSIG(ws));
-	else if (last[0] != '\0')
-		snprintf(err, errlen, "%s exited with status %d: %s", what,
-		    WEXITSTATUS(ws), last);
-	else
-		snprintf(err, errlen, "%s exited with status %d", what,
-		    WEXITSTATUS(ws));
-}
-
 static pid_t
 waitchild(pid_t pid, int *ws)
 {
@@ -524,7 +486,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 			if ((r = read(errfd, buf, sizeof(buf))) <= 0)
 				closep(&errfd);
 			else
-				keeptail(tail, &taillen, sizeof(tail), buf, r);
+				run_keeptail(tail, &taillen, sizeof(tail), buf, r);
 		}
 		if (pfd[2].revents) {
 			if ((r = read(st, buf, sizeof(buf))) <= 0)
@@ -565,7 +527,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	    !ls.failed && !l.seen)
 		;	/* no key matched any name */
 	else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-		describe(err, errlen, "gpg --list-keys", ws, tail);
+		run_describe(err, errlen, "gpg --list-keys", ws, tail);
 		rc = GPG_ERUN;
 	}
 	for (i = 0; i < nq; i++)
@@ -795,7 +757,7 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 			if (pfd[3 * i + 1].revents) {
 				r = read(j->err, buf, sizeof(buf));
 				if (r > 0)
-					keeptail(j->errtail, &j->errlen,
+					run_keeptail(j->errtail, &j->errlen,
 					    sizeof(j->errtail), buf, r);
 				else if (r == 0 || errno != EINTR)
 					closep(&j->err);
@@ -913,7 +875,7 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 				    "%s", strerror(ENOSPC));
 				rc = GPG_EIO;
 			} else {
-				describe(err, errlen, "gpg", j->wstatus,
+				run_describe(err, errlen, "gpg", j->wstatus,
 				    j->errtail);
 				rc = GPG_ERUN;
 			}

@@ -13,12 +13,57 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "rfc5322.h"
 #include "run.h"
 
 #define MAXFDS	8
+
+/*
+ * The descriptors to give, as src: each one below lowest replaced by a
+ * close-on-exec copy at lowest or above (kept in tmp, for unlift), so
+ * that no dup2 into 0..nfds-1 overwrites a source still to be used, none
+ * is its own target (whose close-on-exec flag dup2 would leave set), and
+ * none sits where the caller has other plans.  -1 with errno set.
+ */
+static int
+lift(const int *fds, int nfds, int lowest, int *src, int *tmp)
+{
+	int	i;
+
+	for (i = 0; i < nfds && i < MAXFDS; i++)
+		tmp[i] = -1;
+	if (nfds > MAXFDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < nfds; i++) {
+		src[i] = fds[i];
+		if (fds[i] < lowest) {
+			if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC,
+			    lowest)) == -1)
+				return -1;
+			src[i] = tmp[i];
+		}
+	}
+	return 0;
+}
+
+/* Close lift's copies, errno kept. */
+static void
+unlift(const int *tmp, int nfds)
+{
+	int	i, e = errno;
+
+	for (i = 0; i < nfds && i < MAXFDS; i++)
+		if (tmp[i] != -1)
+			close(tmp[i]);
+	errno = e;
+}
 
 pid_t
 run_spawn(const char *path, const char *const *av, char *const *env,
@@ -30,26 +75,8 @@ run_spawn(const char *path, const char *const *av, char *const *env,
 	int				 src[MAXFDS], tmp[MAXFDS], i, e;
 	pid_t				 pid = -1;
 
-	if (nfds > MAXFDS) {
-		errno = EINVAL;
-		return -1;
-	}
-	/*
-	 * Each source out of the range 0..nfds-1 first, so that no dup2
-	 * overwrites a source still to be used, and none is its own target
-	 * (whose close-on-exec flag dup2 would leave set).
-	 */
-	for (i = 0; i < nfds; i++)
-		tmp[i] = -1;
-	for (i = 0; i < nfds; i++) {
-		src[i] = fds[i];
-		if (fds[i] < nfds) {
-			if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC,
-			    nfds)) == -1)
-				goto out;
-			src[i] = tmp[i];
-		}
-	}
+	if (lift(fds, nfds, nfds, src, tmp) == -1)
+		goto out;
 	if ((e = posix_spawn_file_actions_init(&fa)) != 0) {
 		errno = e;
 		goto out;
@@ -85,11 +112,7 @@ run_spawn(const char *path, const char *const *av, char *const *env,
 		errno = e;
 	}
 out:
-	e = errno;
-	for (i = 0; i < nfds; i++)
-		if (tmp[i] != -1)
-			close(tmp[i]);
-	errno = e;
+	unlift(tmp, nfds);
 	return pid;
 }
 
@@ -111,23 +134,9 @@ run_spawn_as(const char *path, const char *const *av, char *const *env,
 	pid_t		pid = -1;
 	ssize_t		r;
 
-	if (nfds > MAXFDS) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (i = 0; i < nfds; i++)
-		tmp[i] = -1;
-	/* As above; the errno pipe goes to nfds, so sources go above it. */
-	for (i = 0; i < nfds; i++) {
-		src[i] = fds[i];
-		if (fds[i] <= nfds) {
-			if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC,
-			    nfds + 1)) == -1)
-				goto out;
-			src[i] = tmp[i];
-		}
-	}
-	if (pipe2(ep, O_CLOEXEC) == -1)
+	/* The errno pipe goes to nfds: the sources go above it. */
+	if (lift(fds, nfds, nfds + 1, src, tmp) == -1 ||
+	    pipe2(ep, O_CLOEXEC) == -1)
 		goto out;
 	if (ep[1] <= nfds) {
 		if ((i = fcntl(ep[1], F_DUPFD_CLOEXEC, nfds + 1)) == -1)
@@ -173,15 +182,51 @@ fail:
 	}
 out:
 	e = errno;
-	for (i = 0; i < nfds; i++)
-		if (tmp[i] != -1)
-			close(tmp[i]);
 	if (ep[0] != -1)
 		close(ep[0]);
 	if (ep[1] != -1)
 		close(ep[1]);
 	errno = e;
+	unlift(tmp, nfds);
 	return pid;
+}
+
+void
+run_keeptail(char *tail, size_t *len, size_t cap, const char *buf, size_t n)
+{
+	if (n >= cap - 1) {
+		memcpy(tail, buf + n - (cap - 1), cap - 1);
+		*len = cap - 1;
+	} else {
+		if (*len + n > cap - 1) {
+			memmove(tail, tail + (*len + n - (cap - 1)),
+			    cap - 1 - n);
+			*len = cap - 1 - n;
+		}
+		memcpy(tail + *len, buf, n);
+		*len += n;
+	}
+	tail[*len] = '\0';
+}
+
+void
+run_describe(char *err, size_t errlen, const char *what, int ws, char *tail)
+{
+	char	*nl, *last, line[256];
+
+	while ((nl = strrchr(tail, '\n')) != NULL && nl[1] == '\0')
+		*nl = '\0';
+	last = (nl = strrchr(tail, '\n')) != NULL ? nl + 1 : tail;
+	safestr(last, line, sizeof(line));
+	if (WIFSIGNALED(ws))
+		snprintf(err, errlen, "%s killed by signal %d", what,
+		    WTERMSIG(ws));
+	else if (line[0] != '\0')
+		snprintf(err, errlen, "%s exited with status %d: %s", what,
+		    WEXITSTATUS(ws), line);
+	else
+		snprintf(err, errlen, "%s exited with status %d", what,
+		    WEXITSTATUS(ws));
 }
 
 int

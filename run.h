@@ -8,6 +8,10 @@
  *		exec's own errno when the program could not be run)
  * run_spawn_as	the same, as user uid with gid and the groups given, in
  *		a session of its own and in / (root only)
+ * run_keeptail	append n bytes of what a child said to tail (cap bytes,
+ *		*len used), keeping the last ones
+ * run_describe	"WHAT exited with status N: its last line" (made safe), or
+ *		"WHAT killed by signal N", into err; trims tail's ending
  * run_oserr	whether such an errno is the system's (no memory, too many
  *		processes), not the program's
  */
@@ -16,11 +20,17 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
+
 pid_t	run_spawn(const char *path, const char *const *av, char *const *env,
 	    const int *fds, int nfds);
 pid_t	run_spawn_as(const char *path, const char *const *av,
 	    char *const *env, const int *fds, int nfds, uid_t uid, gid_t gid,
 	    const gid_t *groups, int ngroups);
+void	run_keeptail(char *tail, size_t *len, size_t cap, const char *buf,
+	    size_t n);
+void	run_describe(char *err, size_t errlen, const char *what, int ws,
+	    char *tail);
 int	run_oserr(int eno);
 
 #endif
