@@ -148,6 +148,34 @@ waitchild(pid_t pid, int *ws)
 	return r;
 }
 
+/*
+ * A pipe's bytes, a line at a time: each line, its LF made a NUL, to fn.
+ * A line longer than the buffer is cut to fit (a status line: what counts
+ * comes first) or, with skiplong, not given at all (a listing record cut
+ * short would be misread).
+ */
+static void
+lines(struct gpglines *l, const char *p, size_t n, void (*fn)(void *, char *),
+    void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '\n') {
+			if (l->len + 1 < l->cap)
+				l->buf[l->len++] = p[i];
+			else
+				l->over = 1;
+			continue;
+		}
+		l->buf[l->len] = '\0';
+		if (!l->over || !l->skiplong)
+			fn(arg, l->buf);
+		l->len = 0;
+		l->over = 0;
+	}
+}
+
 /* Key listing: --with-colons records, one key at a time. */
 
 struct listing {
@@ -292,8 +320,9 @@ freenames(char **names)
 }
 
 static void
-record(struct listing *l, char *line)
+record(void *arg, char *line)
 {
+	struct listing	*l = arg;
 	char		*f[20], mbox[1024], full[1024], buf[64];
 	const char	*why;
 	long long	 exp;
@@ -366,38 +395,27 @@ record(struct listing *l, char *line)
  * that it exits non-zero.)
  */
 struct liststatus {
-	char	line[512];
-	size_t	len;
 	int	nomatch;	/* ERROR keylist.getkey 9 */
 	int	failed;		/* any other ERROR, or FAILURE */
 };
 
 static void
-liststatus(struct liststatus *s, const char *buf, size_t n)
+liststatus(void *arg, char *line)
 {
-	static const char err[] = "[GNUPG:] ERROR keylist.getkey ";
-	size_t	i;
-	long	code;
+	static const char	 err[] = "[GNUPG:] ERROR keylist.getkey ";
+	struct liststatus	*s = arg;
+	long			 code;
 
-	for (i = 0; i < n; i++) {
-		if (buf[i] != '\n') {
-			if (s->len + 1 < sizeof(s->line))
-				s->line[s->len++] = buf[i];
-			continue;
-		}
-		s->line[s->len] = '\0';
-		s->len = 0;
-		if (strncmp(s->line, err, sizeof(err) - 1) == 0) {
-			code = strtol(s->line + sizeof(err) - 1, NULL, 10);
-			if ((code & 0xffff) == 9)	/* GPG_ERR_NO_PUBKEY */
-				s->nomatch = 1;
-			else
-				s->failed = 1;
-		} else if (strncmp(s->line, "[GNUPG:] ERROR ", 15) == 0 ||
-		    (strncmp(s->line, "[GNUPG:] FAILURE ", 17) == 0 &&
-		    strncmp(s->line, "[GNUPG:] FAILURE gpg-exit ", 26) != 0))
+	if (strncmp(line, err, sizeof(err) - 1) == 0) {
+		code = strtol(line + sizeof(err) - 1, NULL, 10);
+		if ((code & 0xffff) == 9)	/* GPG_ERR_NO_PUBKEY */
+			s->nomatch = 1;
+		else
 			s->failed = 1;
-	}
+	} else if (strncmp(line, "[GNUPG:] ERROR ", 15) == 0 ||
+	    (strncmp(line, "[GNUPG:] FAILURE ", 17) == 0 &&
+	    strncmp(line, "[GNUPG:] FAILURE gpg-exit ", 26) != 0))
+		s->failed = 1;
 }
 
 /*
@@ -433,12 +451,14 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	struct listing		  l;
 	struct liststatus	  ls;
 	struct pollfd		  pfd[3];
+	struct gpglines		  recs, stls;
 	char			  buf[16384], *line = NULL, tail[200];
+	char			  stline[512];
 	char			**names = NULL;
-	size_t			  linelen = 0, taillen = 0, i;
+	size_t			  taillen = 0, i;
 	ssize_t			  r;
 	pid_t			  pid;
-	int			  n, out, errfd, st, ws, skip = 0, rc = GPG_OK;
+	int			  n, out, errfd, st, ws, rc = GPG_OK;
 
 	tail[0] = '\0';
 	memset(&l, 0, sizeof(l));
@@ -457,6 +477,13 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 		rc = GPG_EOS;
 		goto done;
 	}
+	memset(&recs, 0, sizeof(recs));
+	recs.buf = line;
+	recs.cap = LISTLINE;
+	recs.skiplong = 1;
+	memset(&stls, 0, sizeof(stls));
+	stls.buf = stline;
+	stls.cap = sizeof(stline);
 	n = baseargs(g, av);
 	av[n++] = "--status-fd";
 	av[n++] = "3";
@@ -492,7 +519,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 			if ((r = read(st, buf, sizeof(buf))) <= 0)
 				closep(&st);
 			else
-				liststatus(&ls, buf, r);
+				lines(&stls, buf, r, liststatus, &ls);
 		}
 		if (!pfd[0].revents)
 			continue;
@@ -500,20 +527,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 			closep(&out);
 			continue;
 		}
-		for (i = 0; i < (size_t)r; i++) {
-			if (buf[i] != '\n') {
-				if (linelen + 1 < LISTLINE)
-					line[linelen++] = buf[i];
-				else
-					skip = 1;
-				continue;
-			}
-			line[linelen] = '\0';
-			if (!skip)
-				record(&l, line);
-			linelen = 0;
-			skip = 0;
-		}
+		lines(&recs, buf, r, record, &l);
 	}
 	closep(&out);
 	closep(&errfd);
@@ -561,9 +575,10 @@ gpg_invrecp(int reason)
 }
 
 static void
-statusline(struct gpgjob *j, char *line)
+statusline(void *arg_, char *line)
 {
-	char	*kw, *arg;
+	struct gpgjob	*j = arg_;
+	char		*kw, *arg;
 
 	if (strncmp(line, "[GNUPG:] ", 9) != 0)
 		return;
@@ -587,23 +602,14 @@ static void
 readstatus(struct gpgjob *j)
 {
 	char	buf[4096];
-	ssize_t	r, i;
+	ssize_t	r;
 
 	if ((r = read(j->st, buf, sizeof(buf))) <= 0) {
 		if (r == 0 || errno != EINTR)
 			closep(&j->st);
 		return;
 	}
-	for (i = 0; i < r; i++) {
-		if (buf[i] != '\n') {
-			if (j->stlen + 1 < sizeof(j->stline))
-				j->stline[j->stlen++] = buf[i];
-			continue;
-		}
-		j->stline[j->stlen] = '\0';
-		statusline(j, j->stline);
-		j->stlen = 0;
-	}
+	lines(&j->stlines, buf, r, statusline, j);
 }
 
 static int
@@ -831,6 +837,9 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	for (i = 0; i < n; i++) {
 		jobs[i].pid = -1;
 		jobs[i].in = jobs[i].err = jobs[i].st = -1;
+		memset(&jobs[i].stlines, 0, sizeof(jobs[i].stlines));
+		jobs[i].stlines.buf = jobs[i].stline;
+		jobs[i].stlines.cap = sizeof(jobs[i].stline);
 	}
 	for (i = 0; i < n; i++) {
 		if ((e = startjob(g, &jobs[i])) == -2) {

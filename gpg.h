@@ -63,6 +63,14 @@ int	gpg_findkeys(const struct gpg *, struct keyquery **, size_t n,
  */
 typedef ssize_t (*gpg_source)(void *ctx, const char **p);
 
+/* A line being read from a pipe (see lines() in gpg.c). */
+struct gpglines {
+	char	*buf;
+	size_t	 cap, len;
+	int	 skiplong;	/* drop a line over cap, do not cut it */
+	int	 over;		/* the line being read is over cap */
+};
+
 struct gpgjob {
 	char	**fprs;		/* recipients' fingerprints */
 	size_t	  nfprs;
@@ -81,7 +89,7 @@ struct gpgjob {
 	char	  badrcpt[FPRLEN + 1];	/* INV_RECP */
 	int	  badreason;
 	char	  stline[512];	/* a status line being read */
-	size_t	  stlen;
+	struct gpglines stlines;	/* ... into stline */
 	char	  errtail[200];	/* the end of what gpg said on stderr */
 	size_t	  errlen;
 };
