@@ -19,8 +19,7 @@ d=$(mktemp -d "${TMPDIR:-/tmp}/pgpsendmail-bench.XXXXXX")
 trap 'gpgconf --homedir "$d/keys" --kill all 2>/dev/null; rm -rf "$d"' EXIT
 mkdir -m 700 "$d/keys"
 mkdir -m 700 "$d/spool" "$d/spool/tmp" "$d/spool/q" "$d/out"
-ms() { echo $(( $(date +%s%N) / 1000000 )); }	# now, in ms
-us() { echo $(( $(date +%s%N) / 1000 )); }	# now, in microseconds
+. "$top/bench/lib.sh"
 
 # 100 recipients, ed25519/cv25519, in one keyring.
 g() { gpg --homedir "$d/keys" --batch --no-tty --quiet --pinentry-mode loopback --passphrase '' "$@"; }
@@ -74,7 +73,7 @@ for n in 1 10 100; do
 	done
 done
 cp "$d/m1k.1" "$d/m1k"
-gpgargs="--homedir $d/keys --batch --no-tty --quiet --no-greeting --no-permission-warning --no-secmem-warning --trust-model always --no-auto-check-trustdb --lock-never --no-random-seed-file --no-auto-key-retrieve --auto-key-locate local"
+gpgargs=$(gpgargs "$d/keys")
 
 byhand() {	# byhand MSG N: the same steps, by hand
 	r=
@@ -99,7 +98,6 @@ bare() {	# bare MSG N: gpg | backend, nothing else
 	# shellcheck disable=SC2086
 	gpg $gpgargs --armor --encrypt $r <"$1" | "$d/plain-backend"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 tick=$(getconf CLK_TCK)
 printf '%-22s %10s %10s %7s %10s %7s %9s %6s %9s %5s\n' case pgpsm_ms hand_ms ratio bare_ms ratio2 own_cpu_ms own_% own_rss_kB gpgs

@@ -12,12 +12,11 @@ runs=${RUNS:-5}
 PF_WAIT=60
 pf_setup bench >/dev/null
 rcpt=$(addr bench)
-us() { echo $(( $(date +%s%N) / 1000 )); }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$(dirname "$0")/lib.sh"
 { printf 'From: bench@example.org\nTo: %s\nSubject: bench\n\n' "$rcpt"
   head -c 768 /dev/urandom | base64; } >"$T/m1k"
 fpr=$(fpr_of bench)
-gpgargs="--homedir $T/sys --batch --no-tty --quiet --no-greeting --no-permission-warning --no-secmem-warning --trust-model always --no-auto-check-trustdb --lock-never --no-random-seed-file --no-auto-key-retrieve --auto-key-locate local"
+gpgargs=$(gpgargs "$T/sys")
 byhand() {
 	gpg $gpgargs --status-fd 3 --with-colons --fixed-list-mode --with-fingerprint \
 	    --list-keys -- "*$rcpt" >/dev/null 3>&1

@@ -77,7 +77,8 @@ kgpg() {	# kgpg HOMEDIR ARGS...: gpg for test setup, chatter to $T/gpg.log
 # mkkey NAME EMAIL [KIND]: NAME's key pair in $T/home/NAME, its public half
 # imported into $T/sys.  KIND: ok (default), expired (made on 2020-01-01 with a
 # one-day expiry), soon (expires in 10 days), revoked, uidrevoked (EMAIL's user ID revoked, another kept),
-# noencrypt (no encryption subkey), disabled (disabled in $T/sys).
+# noencrypt (no encryption subkey), disabled (disabled in $T/sys), bare (the
+# user ID is EMAIL alone).  EMAIL may be UTF-8.
 # Sets $fpr to the primary fingerprint; fpr_of NAME and encid_of NAME repeat it.
 mkkey() {
 	h=$T/home/$1
@@ -89,8 +90,10 @@ mkkey() {
 		_exp=1d
 	fi
 	[ "$_kind" = soon ] && _exp=10d
+	_uid="$1 <$2>"
+	[ "$_kind" = bare ] && _uid=$2
 	mkhome "$h"
-	kgpg "$h" $_t --passphrase '' --quick-gen-key "$1 <$2>" ed25519 cert,sign $_exp
+	kgpg "$h" $_t --utf8-strings --passphrase '' --quick-gen-key "$_uid" ed25519 cert,sign $_exp
 	fpr=$(timeout 60 gpg --homedir "$h" --with-colons --list-keys 2>/dev/null |
 	    awk -F: '$1 == "fpr" { print $10; exit }')
 	[ -n "$fpr" ] || { diag "mkkey $1: no key made"; cat "$T/gpg.log" >&2; return 1; }
