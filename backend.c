@@ -98,10 +98,11 @@ backend_opts(const struct conf *c, const struct passon *p, const char **av)
 }
 
 /*
- * In a child about to exec: give up what a set-id install gave us, for
- * good, so that gpg and the real sendmail run as the user who called.
+ * About to become the real sendmail: give up what a set-id install gave
+ * us, for good, so that it runs as the user who called.  (Children get
+ * the same from run_spawn.)
  */
-void
+static void
 dropprivs(void)
 {
 	gid_t	g = getgid();

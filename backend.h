@@ -9,7 +9,6 @@
  *		as other than (uid_t)-1, root runs it as that user, in a
  *		session of its own, its output kept (its last line goes
  *		into err), killed after HANDOFF_TIMEOUT seconds
- * dropprivs	in a child: give up set-id privileges for good
  * backend_notice	mail a notice of ours (header made here, text given)
  *		to one address from the null sender (as backend_send runs
  *		as as); EX_OK or a sysexit
@@ -48,7 +47,6 @@ int	backend_send(const struct conf *, const char *sender,
 	    const char *const *rcpt, size_t n, uid_t as, char *err,
 	    size_t errlen);
 void	backend_exec(const struct conf *, const char *const *args);
-void	dropprivs(void);
 int	backend_notice(const struct conf *, const char *host, const char *to,
 	    const char *subject, const char *text, uid_t as, char *err,
 	    size_t errlen);

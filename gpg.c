@@ -19,10 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
 #include "gpg.h"
 #include "run.h"
-#include "spool.h"
 
 #define MAXARGS		64
 #define LISTLINE	8192	/* a --with-colons record we care about */
