@@ -537,15 +537,33 @@ utf8ok(const unsigned char *s)
 	return 1;
 }
 
+/*
+ * Which keymap line applies is decided on the domain after the last '@';
+ * the MTA must deliver to that domain too.  But Postfix, Sendmail and Exim
+ * route on a '@', '%' or '!' left in the local part once the domain is
+ * local, and Postfix does so even inside quotes ("x@evil"@localhost goes
+ * to evil).  So no routing character may stand anywhere in the local part,
+ * quoted, escaped or bare, nor '@' in the domain (a literal).
+ */
 const char *
 addr_routed(const char *addr)
 {
-	const char	*at = strrchr(addr, '@');
-	size_t		 n = at != NULL ? (size_t)(at - addr) : strlen(addr);
+	const char	*p = addr, *at = NULL;
+	int		 quoted = 0;
 
-	if (addr[0] != '"' && (memchr(addr, '%', n) != NULL ||
-	    memchr(addr, '!', n) != NULL))
-		return "source routing (% or !) is not allowed in a recipient";
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && quoted && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '@' && !quoted && at == NULL)
+			at = p;
+	}
+	if (strcspn(addr, "@%!") < (size_t)((at != NULL ? at : p) - addr))
+		return "source routing (@, % or ! in the local part) is not "
+		    "allowed in a recipient";
+	if (at != NULL && strchr(at + 1, '@') != NULL)
+		return "a route in the domain (@) is not allowed in a recipient";
 	return NULL;
 }
 

@@ -15,8 +15,9 @@
  *		address in out, 0 at the end, -1 with *why set on a syntax error
  * addr_check	is an addr-spec acceptable as a recipient or sender
  *		(no leading '-', valid UTF-8, bounded); NULL or why not
- * addr_routed	does a recipient route through another (alice%x@host,
- *		x!alice): the MTA would reroute it after the keymap chose;
+ * addr_routed	does a recipient route through another ("x@y"@host,
+ *		alice%x@host, x!alice), quoted or not:
+ *		the MTA would reroute it after the keymap chose;
  *		NULL or why
  *
  * hdr_inner	the start of a copy sent as it is: every field but Bcc and
