@@ -105,6 +105,22 @@ fieldname(const char *line, size_t len)
 	return (n > 0 && n <= 998 && i < len && line[i] == ':') ? n : 0;
 }
 
+/*
+ * An mbox "From " line (or ">From "), as git format-patch --stdout and
+ * mbox files begin: before the first field, outside SMTP, it is skipped,
+ * as Postfix's sendmail does.  Also true of a line not yet complete that
+ * may still become one.
+ */
+static int
+mboxfrom(const char *line, size_t len)
+{
+	if (len > 0 && line[0] == '>') {
+		line++;
+		len--;
+	}
+	return memcmp(line, "From ", len < 5 ? len : 5) == 0;
+}
+
 int
 hdr_read(struct hdr *h, struct input *in)
 {
@@ -132,13 +148,20 @@ hdr_read(struct hdr *h, struct input *in)
 			in->n -= take;
 			complete = nl != NULL;
 			if (!complete && !maybefield(h->buf + start,
-			    h->len - start, h->n))
+			    h->len - start, h->n) && (h->n > 0 || in->smtp ||
+			    !mboxfrom(h->buf + start, h->len - start)))
 				break;	/* a body line: the rest streams */
 		}
 		if (h->len == start)
 			return HDR_OK;	/* the end, maybe with no buffer yet */
 		line = h->buf + start;
 		linelen = h->len - start;
+		if (h->n == 0 && !in->smtp && complete && linelen > 5 &&
+		    mboxfrom(line, linelen)) {
+			explicit_bzero(line, linelen);
+			h->len = start;
+			continue;
+		}
 		if (linelen == 1 && complete) {
 			h->len = start;		/* the empty line */
 			return HDR_OK;

@@ -1,7 +1,8 @@
 /*
  * rfc5322.h: the header section of a message and its address lists.
  *
- * hdr_read	read the header section from an input; leaves the body in it
+ * hdr_read	read the header section from an input (after any leading
+ *		mbox "From " lines, outside SMTP); leaves the body in it
  *		(a first line that is no header field stays in h->bodystart).
  *		0, or HDR_ETOOBIG, HDR_ENUL, HDR_EREAD
  * hdr_add	append a field "Name: value\n"; -1 on overflow
