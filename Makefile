@@ -14,9 +14,9 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BS
 
 OBJS = pgpsendmail.o send.o make.o verify.o smtp.o queue.o backend.o keymap.o \
     gpg.o run.o \
-    input.o rfc5322.o armor.o spool.o
+    input.o rfc5322.o armor.o spool.o text.o
 HDRS = pgpsendmail.h armor.h backend.h gpg.h input.h keymap.h rfc5322.h \
-    run.h spool.h
+    run.h spool.h text.h
 
 # Debian packages the build, the demo and the tests need.
 DEPS = gcc make pkg-config libbsd-dev gnupg gpg-agent perl mandoc strace
@@ -103,15 +103,16 @@ fuzz/build/%.o: %.c $(HDRS)
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 fuzz/build/hdr: fuzz/hdr.c fuzz/build/input.o fuzz/build/rfc5322.o \
-    fuzz/build/armor.o fuzz/build/spool.o
+    fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=read -o $@ \
 	    fuzz/hdr.c fuzz/build/input.o fuzz/build/rfc5322.o \
-	    fuzz/build/armor.o fuzz/build/spool.o $(BSD_LIBS)
+	    fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o $(BSD_LIBS)
 
 fuzz/build/addr: fuzz/addr.c fuzz/build/input.o fuzz/build/rfc5322.o \
-    fuzz/build/spool.o
+    fuzz/build/spool.o fuzz/build/text.o
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -o $@ fuzz/addr.c \
-	    fuzz/build/input.o fuzz/build/rfc5322.o fuzz/build/spool.o $(BSD_LIBS)
+	    fuzz/build/input.o fuzz/build/rfc5322.o fuzz/build/spool.o \
+	    fuzz/build/text.o $(BSD_LIBS)
 
 fuzz/build/conf: fuzz/conf.c fuzz/build/keymap.o
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -o $@ fuzz/conf.c \

@@ -28,6 +28,7 @@
 #include "armor.h"
 #include "pgpsendmail.h"
 #include "spool.h"
+#include "text.h"
 
 #define MAXAPART	16	/* blind recipients with a ciphertext apart */
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "pgpsendmail.h"
+#include "text.h"
 
 enum mode {
 	MODE_DELIVER,	/* -bm: the default */

@@ -17,6 +17,7 @@
 #include "pgpsendmail.h"
 #include "rfc5322.h"
 #include "spool.h"
+#include "text.h"
 
 struct run {
 	const struct conf	*conf;

@@ -12,6 +12,7 @@
 
 #include "rfc5322.h"
 #include "spool.h"
+#include "text.h"
 
 /* Grow h->buf to hold need more bytes, wiping what it leaves behind. */
 static int
@@ -523,43 +524,6 @@ addrlist_next(struct addrlist *al, char *out, size_t outsz, const char **why)
 	}
 }
 
-/* Valid UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static int
-utf8ok(const unsigned char *s)
-{
-	unsigned int	cp;
-	int		n, i;
-
-	while (*s) {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if ((*s & 0xe0) == 0xc0) {
-			n = 1;
-			cp = *s & 0x1f;
-		} else if ((*s & 0xf0) == 0xe0) {
-			n = 2;
-			cp = *s & 0x0f;
-		} else if ((*s & 0xf8) == 0xf0) {
-			n = 3;
-			cp = *s & 0x07;
-		} else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
-
 /*
  * Which keymap line applies is decided on the domain after the last '@';
  * the MTA must deliver to that domain too.  But Postfix, Sendmail and Exim
@@ -594,6 +558,8 @@ const char *
 addr_check(const char *addr)
 {
 	const unsigned char	*p;
+	unsigned int		 cp;
+	size_t			 n;
 
 	if (addr[0] == '\0')
 		return "empty address";
@@ -601,11 +567,12 @@ addr_check(const char *addr)
 		return "address too long";
 	if (addr[0] == '-')
 		return "address begins with '-'";
-	for (p = (const unsigned char *)addr; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
+	for (p = (const unsigned char *)addr; *p; p += n) {
+		if ((n = utf8_next(p, &cp)) == 0)
+			return "invalid UTF-8 in address";
+		if (text_unsafe(cp))
 			return "control character in address";
-	if (!utf8ok((const unsigned char *)addr))
-		return "invalid UTF-8 in address";
+	}
 	return NULL;
 }
 
@@ -837,43 +804,6 @@ pgpmime_end(int fd, const char *boundary)
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
 	return spool_write(fd, buf, n);
-}
-
-const char *
-safestr(const char *s, char *buf, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 w = 0, n;
-	char			 one[5];
-
-	while (*p != '\0' && w + 4 < len) {
-		/* Each character as it is if printable and valid UTF-8. */
-		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
-		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
-		if (n > 1 && strnlen((const char *)p, n) == n) {
-			memcpy(one, p, n);
-			one[n] = '\0';
-		}
-		if (n == 1 && (*p < 0x20 || *p == 0x7f))
-			n = 0;
-		else if (n > 1 && (strnlen((const char *)p, n) < n ||
-		    !utf8ok((const unsigned char *)one)))
-			n = 0;
-		if (n == 0 || w + n + 3 >= len) {
-			buf[w++] = '?';
-			p++;
-			continue;
-		}
-		memcpy(buf + w, p, n);
-		w += n;
-		p += n;
-	}
-	if (*p != '\0') {
-		memcpy(buf + w, "...", 3);
-		w += 3;
-	}
-	buf[w] = '\0';
-	return buf;
 }
 
 void

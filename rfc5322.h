@@ -15,7 +15,8 @@
  *		routes and empty "<>" are dealt with; next returns 1 with the
  *		address in out, 0 at the end, -1 with *why set on a syntax error
  * addr_check	is an addr-spec acceptable as a recipient or sender
- *		(no leading '-', valid UTF-8, bounded); NULL or why not
+ *		(no leading '-', valid UTF-8 without the characters
+ *		text_unsafe names, bounded); NULL or why not
  * addr_routed	does a recipient route through another ("x@y"@host,
  *		alice%x@host, x!alice), quoted or not:
  *		the MTA would reroute it after the keymap chose;
@@ -33,8 +34,6 @@
  *		-1 on a write error
  * pgpmime_end	write what follows the ciphertext
  *
- * safestr	untrusted text, cut short and with control characters made
- *		'?', for error lines; returns buf (len at least 4)
  * joinaddrs	"a,b,c" from n addresses, at(v, i) giving the i-th, cut to
  *		fit len with "..."
  */
@@ -90,7 +89,6 @@ int	 hdr_encrypted(const struct hdr *);
 int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary,
 	    int hidesubject);
 int	 pgpmime_end(int fd, const char *boundary);
-const char *safestr(const char *s, char *buf, size_t len);
 void	 joinaddrs(char *buf, size_t len,
 	    const char *(*at)(const void *, size_t), const void *v, size_t n);
 

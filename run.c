@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rfc5322.h"
 #include "run.h"
+#include "text.h"
 
 #define MAXFDS	8
 

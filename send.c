@@ -25,6 +25,7 @@
 
 #include "pgpsendmail.h"
 #include "spool.h"
+#include "text.h"
 
 void
 msg_fail(struct msg *m, const char *fmt, ...)

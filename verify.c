@@ -12,13 +12,14 @@
 #include <time.h>
 
 #include "pgpsendmail.h"
+#include "text.h"
 
 #define WARNDAYS	30
 
 static void
 showkey(const struct keyinfo *k, time_t now)
 {
-	char		 date[32];
+	char		 date[32], uid[4 * sizeof(k->uid)];
 	time_t		 t = (time_t)k->expires;
 	struct tm	*tm;
 
@@ -26,7 +27,9 @@ showkey(const struct keyinfo *k, time_t now)
 		strlcpy(date, "never", sizeof(date));
 	else
 		strftime(date, sizeof(date), "%Y-%m-%d", tm);
-	printf("\tkey %s %s (expires %s)\n", k->fpr, k->uid, date);
+	/* A user ID is the key holder's text: it may hold escapes. */
+	printf("\tkey %s %s (expires %s)\n", k->fpr, safestr(k->uid, uid,
+	    sizeof(uid)), date);
 	if (k->expires != 0 && k->expires - now < WARNDAYS * 86400LL)
 		printf("\twarning: key %s expires %s, in %lld days\n", k->fpr,
 		    date, (k->expires - now) / 86400);
@@ -39,6 +42,7 @@ verify(struct msg *m)
 	const struct rcpt	*r;
 	size_t			 i, k, j;
 	time_t			 now = time(NULL);
+	char			 a[4 * ADDR_MAX], b[4 * ADDR_MAX];
 	int			 ex, bad = 0;
 
 	m->quiet = 1;
@@ -55,10 +59,12 @@ verify(struct msg *m)
 	for (i = 0; i < m->nr; i++) {
 		r = &m->r[i];
 		e = r->e;
-		printf("%s\n\tkeymap %s", r->addr, e->file);
+		printf("%s\n\tkeymap %s", safestr(r->addr, a, sizeof(a)),
+		    safestr(e->file, b, sizeof(b)));
 		if (e->line > 0)
 			printf(":%zu", e->line);
-		printf(": %s%s", e->kind == PAT_DOMAIN ? "@" : "", e->pattern);
+		printf(": %s%s", e->kind == PAT_DOMAIN ? "@" : "",
+		    safestr(e->pattern, a, sizeof(a)));
 		switch (e->action) {
 		case ACT_REJECT:
 			printf(" reject\n\trefused: rejected by keymap\n");
@@ -80,8 +86,10 @@ verify(struct msg *m)
 			if (r->q[k].nkeys == 0) {
 				printf("\trefused: ");
 				if (r->q[k].byfpr)
-					printf("key %s: ", r->q[k].addr);
-				printf("no usable key (%s)\n", r->q[k].why);
+					printf("key %s: ", safestr(r->q[k].addr,
+					    a, sizeof(a)));
+				printf("no usable key (%s)\n", safestr(
+				    r->q[k].why, a, sizeof(a)));
 				bad = 1;
 			}
 			for (j = 0; j < r->q[k].nkeys; j++)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rfc5322.h"
+#include "text.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
