@@ -88,7 +88,13 @@ backend_opts(const struct conf *c, const struct passon *p, const char **av)
 		av[k++] = "-R";
 		av[k++] = p->ret;
 	}
-	if ((t & P_DSN) && p->envid != NULL) {
+	/*
+	 * Postfix's sendmail reads "-V xy", a value of two characters, as
+	 * its old VERP option and what follows as recipients ("xy", "--"):
+	 * no form of such an envid reaches it as one, so it is left out.
+	 */
+	if ((t & P_DSN) && p->envid != NULL && !(c->flavor == FL_POSTFIX &&
+	    strlen(p->envid) == 2)) {
 		av[k++] = "-V";
 		av[k++] = p->envid;
 	}
