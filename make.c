@@ -63,6 +63,8 @@ struct outputs {
 	size_t		 plainlen;
 	int		 werr;		/* errno of a failed copy */
 	int		 predone;
+	char		 trailer[80];	/* ends what is encrypted, or "" */
+	int		 taildone;
 	struct input	*in;
 	int		 spooled;	/* the outputs are queue entries */
 	struct spool	 sp;
@@ -237,7 +239,13 @@ feed(void *ctx, const char **p)
 		*p = o->inner;
 		return o->innerlen;
 	}
-	if ((n = input_fill(o->in)) <= 0)
+	if ((n = input_fill(o->in)) == 0 && !o->taildone) {
+		/* For gpg only: the copies sent as they are end as they came. */
+		o->taildone = 1;
+		*p = o->trailer;
+		return strlen(o->trailer);
+	}
+	if (n <= 0)
 		return n;
 	*p = o->in->p;
 	o->in->p += n;
@@ -388,18 +396,22 @@ encrypt(struct msg *m, struct outputs *o, const char *boundary)
 static int
 make(struct msg *m, struct outputs *o)
 {
-	char	boundary[64];
+	char	boundary[64], wrapb[64];
 	size_t	i;
-	int	ex, r;
+	int	ex, r, wrapped;
 
 	snprintf(boundary, sizeof(boundary), "pgpsendmail-%08x%08x",
 	    arc4random(), arc4random());
-	if ((o->inner = hdr_protect(&m->h, m->conf->protectsubject,
-	    &o->innerlen)) == NULL ||
+	snprintf(wrapb, sizeof(wrapb), "pgpsendmail-hp-%08x%08x",
+	    arc4random(), arc4random());
+	if ((o->inner = hdr_protect(&m->h, m->conf->protectsubject, wrapb,
+	    &o->innerlen, &wrapped)) == NULL ||
 	    (o->plain = hdr_inner(&m->h, &o->plainlen)) == NULL) {
 		msg_fail(m, "%s", strerror(errno));
 		return EX_OSERR;
 	}
+	if (wrapped)
+		snprintf(o->trailer, sizeof(o->trailer), "\n--%s--\n", wrapb);
 	for (i = 0; i < NOUT; i++) {
 		if (o->o[i].nrcpt == 0 || o->passing == 1 ||
 		    (o->keyless && i != OUT_PLAIN))

@@ -642,16 +642,65 @@ hdr_inner(const struct hdr *h, size_t *len)
 }
 
 /*
+ * Where the media type of Content-Type field f (len bytes, its name
+ * namelen) ends: parameters added there come before the original's, so
+ * that a reader whose parser gives up on a malformed parameter list has
+ * read them already.
+ */
+static size_t
+mtypeend(const char *f, size_t len, size_t namelen)
+{
+	size_t	i = namelen + 1, end = len;
+
+	while (end > i && (f[end - 1] == '\n' || f[end - 1] == '\r'))
+		end--;
+	while (i < end && (f[i] == ' ' || f[i] == '\t' || f[i] == '\r' ||
+	    f[i] == '\n'))
+		i++;
+	while (i < end && f[i] != ';' && f[i] != ' ' && f[i] != '\t' &&
+	    f[i] != '\r' && f[i] != '\n' && f[i] != '(')
+		i++;
+	return i;
+}
+
+static int
+issigned(const struct hdr *h, size_t i)
+{
+	const char	*f = h->buf + h->f[i].off;
+	size_t		 end = mtypeend(f, h->f[i].len, h->f[i].namelen), b;
+
+	for (b = h->f[i].namelen + 1; b < end && strchr(" \t\r\n", f[b]); b++)
+		;
+	return end - b == 16 && strncasecmp(f + b, "multipart/signed", 16) == 0;
+}
+
+static int
+iscontent(const struct hdr *h, size_t i)
+{
+	return h->f[i].namelen > 8 &&
+	    strncasecmp(h->buf + h->f[i].off, "Content-", 8) == 0;
+}
+
+#define HP	";\n\thp=\"cipher\"; protected-headers=\"v1\""
+
+/*
  * The same, as the protected part of RFC 9788 ("hp=cipher"): its
  * Content-Type says the header inside is the real one (and, for older
  * readers such as Thunderbird, protected-headers="v1"), and HP-Outer
  * fields record the outer header as it was sent.
+ *
+ * A multipart/signed original cannot carry these parameters: RFC 9788
+ * readers take it as part of the cryptographic envelope and look for the
+ * header inside its first part, which the signature covers.  So it is
+ * wrapped, unchanged, as the one part of a multipart/mixed (boundary
+ * wrapb) that carries them; the caller ends it with "\n--wrapb--\n"
+ * after the body (*wrapped set).
  */
 char *
-hdr_protect(const struct hdr *h, int hidesubject, size_t *len)
+hdr_protect(const struct hdr *h, int hidesubject, const char *wrapb,
+    size_t *len, int *wrapped)
 {
-	static const char hp[] = ";\n\thp=\"cipher\"; protected-headers=\"v1\"\n";
-	size_t	 i, n = 512 + h->bodystartlen;
+	size_t	 i, n = 512 + h->bodystartlen + strlen(wrapb), k;
 	char	*buf, *w;
 	int	 ct = -1, mv = 0;
 
@@ -661,24 +710,32 @@ hdr_protect(const struct hdr *h, int hidesubject, size_t *len)
 			ct = i;
 		mv |= hdr_is(h, i, "MIME-Version");
 	}
+	*wrapped = ct != -1 && issigned(h, ct);
 	if ((w = buf = malloc(n)) == NULL)
 		return NULL;
-	if (!mv)
+	if (!mv || *wrapped)
 		w = puts0(w, "MIME-Version: 1.0\n");
 	if (ct == -1)
 		w = puts0(w, "Content-Type: text/plain; hp=\"cipher\";\n"
 		    "\tprotected-headers=\"v1\"\n");
+	if (*wrapped) {
+		w = puts0(w, "Content-Type: multipart/mixed" HP ";\n\tboundary=\"");
+		w = puts0(w, wrapb);
+		w = puts0(w, "\"\n");
+	}
 	for (i = 0; i < h->n; i++) {
-		if (isbcc(h, i))
+		if (isbcc(h, i) || (*wrapped && (iscontent(h, i) ||
+		    hdr_is(h, i, "MIME-Version"))))
 			continue;
 		if ((int)i != ct) {
 			w = put(w, h->buf + h->f[i].off, h->f[i].len);
 			continue;
 		}
-		w = put(w, h->buf + h->f[i].off, h->f[i].len - 1);
-		if (w[-1] == '\r')
-			w--;
-		w = puts0(w, hp);
+		k = mtypeend(h->buf + h->f[i].off, h->f[i].len,
+		    h->f[i].namelen);
+		w = put(w, h->buf + h->f[i].off, k);
+		w = puts0(w, HP);
+		w = put(w, h->buf + h->f[i].off + k, h->f[i].len - k);
 	}
 	for (i = 0; i < h->n; i++) {
 		if (!isouter(h, i))
@@ -690,6 +747,15 @@ hdr_protect(const struct hdr *h, int hidesubject, size_t *len)
 			w = put(w, h->buf + h->f[i].off, h->f[i].len);
 	}
 	*w++ = '\n';
+	if (*wrapped) {
+		w = puts0(w, "--");
+		w = puts0(w, wrapb);
+		w = puts0(w, "\n");
+		for (i = 0; i < h->n; i++)
+			if (iscontent(h, i))
+				w = put(w, h->buf + h->f[i].off, h->f[i].len);
+		*w++ = '\n';
+	}
 	w = put(w, h->bodystart ? h->bodystart : "", h->bodystartlen);
 	*len = w - buf;
 	return buf;

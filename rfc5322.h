@@ -26,7 +26,11 @@
  *		Resent-Bcc, the empty line, h->bodystart; a new buffer
  * hdr_protect	the start of what is encrypted: the same, marked as the
  *		protected header (RFC 9788 hp="cipher", protected-headers
- *		v1) with HP-Outer fields for the outer header; a new buffer
+ *		v1, first among the Content-Type parameters) with HP-Outer
+ *		fields for the outer header; a new buffer.  A multipart/signed
+ *		original is wrapped in a multipart/mixed of boundary wrapb
+ *		that carries them (*wrapped set): the caller ends it with
+ *		"\n--wrapb--\n" after the body
  * hdr_encrypted	is the top-level entity encrypted already (PGP/MIME, or
  *		S/MIME enveloped-data)?
  * pgpmime_begin	write the outer message of RFC 3156 up to where the
@@ -84,7 +88,8 @@ const char	*addr_check(const char *addr);
 const char	*addr_routed(const char *addr);
 
 char	*hdr_inner(const struct hdr *, size_t *len);
-char	*hdr_protect(const struct hdr *, int hidesubject, size_t *len);
+char	*hdr_protect(const struct hdr *, int hidesubject, const char *wrapb,
+	    size_t *len, int *wrapped);
 int	 hdr_encrypted(const struct hdr *);
 int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary,
 	    int hidesubject);

@@ -93,6 +93,7 @@ parse(int mode, size_t rmax, size_t size, struct result *r)
 	ssize_t			 n;
 	size_t			 hlen, len, i;
 	char			*p;
+	int			 wrapped;
 
 	memset(r, 0, sizeof(*r));
 	lseek(msgfd, 0, SEEK_SET);
@@ -105,7 +106,7 @@ parse(int mode, size_t rmax, size_t size, struct result *r)
 		goto out;
 	r->bodystart = h.bodystart != NULL;
 	fields(&h);
-	free(hdr_protect(&h, 1, &len));
+	free(hdr_protect(&h, 1, "wrap", &len, &wrapped));
 	r->enc = hdr_encrypted(&h);
 	if (input_peek(&in, 256) == -1) {
 		r->rc = 1;
@@ -143,7 +144,7 @@ parse(int mode, size_t rmax, size_t size, struct result *r)
 	}
 	/* What make.c adds to a header section that lacks them. */
 	hdr_add(&h, "Message-ID", "<fuzz@example.org>");
-	free(hdr_protect(&h, 0, &len));
+	free(hdr_protect(&h, 0, "wrap", &len, &wrapped));
 out:
 	hdr_free(&h);
 }

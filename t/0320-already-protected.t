@@ -251,6 +251,11 @@ for kind in mpsigned smime-signed quoted gtquoted signedonly trailing nested oth
 	decrypt alice "$T/out/1.msg" >"$T/dec" 2>/dev/null
 	bodyof "$T/la.$kind" >"$T/want"
 	bodyof "$T/dec" >"$T/got"
+	if [ "$kind" = mpsigned ]; then
+		# wrapped for header protection (t/0315): the part's body
+		sed '1d;$d' "$T/got" | sed '$d' | bodyof /dev/stdin >"$T/got.part"
+		mv "$T/got.part" "$T/got"
+	fi
 	check_same "$kind: encrypted as usual: alice decrypts pgpsendmail's copy to the original body" \
 	    "$T/got" "$T/want"
 	reset_out

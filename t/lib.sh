@@ -132,7 +132,8 @@ decrypt() {
 # opened NAME MSG-FILE [ORIGINAL]: what NAME reads, with what header
 # protection (RFC 9788) added taken out again, to compare with the original
 # ($T/in unless given): HP-Outer fields, the hp and protected-headers
-# parameters, and the MIME-Version and Content-Type added where missing.
+# parameters (first after the media type), and the MIME-Version and
+# Content-Type added where missing.
 opened() {
 	_orig=${3:-$T/in}
 	_mv=0
@@ -142,7 +143,7 @@ opened() {
 	    $h .= "\n";
 	    $h =~ s/^HP-Outer: .*\n(?:[ \t].*\n)*//mg;
 	    $h =~ s/^Content-Type: text\/plain; hp="cipher";\n\tprotected-headers="v1"\n//m;
-	    $h =~ s/;\n\thp="cipher"; protected-headers="v1"\n/\n/;
+	    $h =~ s/;\n\thp="cipher"; protected-headers="v1"//;
 	    $h =~ s/^MIME-Version: 1\.0\n// if $ENV{ADDED_MV};
 	    $_ = $h . "\n" . (defined $b ? $b : "");'
 }
