@@ -276,8 +276,10 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 		return EX_OSERR;
 	}
 	av[k++] = "-i";
-	av[k++] = "-f";
-	av[k++] = sender;
+	if (sender != NULL) {
+		av[k++] = "-f";
+		av[k++] = sender;
+	}
 	for (i = 0; i < nopt; i++)
 		av[k++] = opt[i];
 	av[k++] = "--";
@@ -327,6 +329,17 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 			return EX_OSERR;
 		}
 	return status(c, ws, none, err, errlen);
+}
+
+/*
+ * msmtp has no queue and no aliases and refuses -q, -bp and -bi (64);
+ * nullmailer's sendmail has no such modes either.  For them, our own
+ * queue is the whole of it.
+ */
+int
+backend_modes(const struct conf *c)
+{
+	return c->flavor != FL_MSMTP && c->flavor != FL_NULLMAILER;
 }
 
 void

@@ -4,7 +4,8 @@
  * backend_opts	the caller's options this flavor of sendmail takes, in av
  *		(room for MAXOPTS); their count
  * backend_send	hand one finished output (fd, read from offset base) to
- *		the real sendmail with those options, for the recipients
+ *		the real sendmail with those options, from sender (NULL:
+ *		no -f, the real sendmail chooses), for the recipients
  *		given, and wait; EX_OK, or a sysexit with err set.  With
  *		as other than (uid_t)-1, root runs it as that user, in a
  *		session of its own, its output kept (its last line goes
@@ -12,11 +13,12 @@
  * backend_notice	mail a notice of ours (header made here, text given)
  *		to one address from the null sender (as backend_send runs
  *		as as); EX_OK or a sysexit
+ * backend_modes	does this flavor's sendmail have the modes -bp, -bi, -q
  * backend_exec	become the real sendmail running one of its own modes
  *		(-bp, -bi, -q...); returns only if the exec failed
  *
  * The argv is always: "sendmail", the fixed arguments of the config, -i,
- * -f sender, the caller's options that this flavor of sendmail takes,
+ * -f sender (when the caller gave one), the caller's options that this flavor of sendmail takes,
  * "--", the recipients.  Never -t, never a shell.
  */
 #ifndef BACKEND_H
@@ -46,6 +48,7 @@ int	backend_send(const struct conf *, const char *sender,
 	    const char *const *opt, size_t nopt, int fd, off_t base,
 	    const char *const *rcpt, size_t n, uid_t as, char *err,
 	    size_t errlen);
+int	backend_modes(const struct conf *);
 void	backend_exec(const struct conf *, const char *const *args);
 int	backend_notice(const struct conf *, const char *host, const char *to,
 	    const char *subject, const char *text, uid_t as, char *err,

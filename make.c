@@ -310,6 +310,7 @@ openout(struct msg *m, struct outputs *o, struct output *out)
 	}
 	memset(&env, 0, sizeof(env));
 	env.sender = m->sender;
+	env.implicit = !m->fopt;
 	env.rcpt = (char **)out->rcpt;
 	env.nrcpt = out->nrcpt;
 	env.opts = (char **)o->opts;
@@ -508,7 +509,7 @@ sendone(struct msg *m, struct outputs *o, struct output *out, size_t *done)
 {
 	int	ex;
 
-	ex = backend_send(m->conf, m->sender, o->opts, o->nopts, out->fd,
+	ex = backend_send(m->conf, m->fopt ? m->sender : NULL, o->opts, o->nopts, out->fd,
 	    out->base, out->rcpt, out->nrcpt, (uid_t)-1, m->err,
 	    sizeof(m->err));
 	if (ex == EX_OK) {

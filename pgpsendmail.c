@@ -264,6 +264,8 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	    EX_OK)
 		die(EX_CANTCREAT, "queue run: %s", err);
 	fflush(stdout);
+	if (!backend_modes(c))
+		leave(EX_OK);
 
 	args[0] = o->mode == MODE_QUEUE ? "-bp" : o->mode == MODE_ALIASES ?
 	    "-bi" : o->q;

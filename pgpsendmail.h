@@ -69,6 +69,8 @@ struct msg {
 
 	/* this message */
 	char			 sender[ADDR_MAX + 1];	/* envelope; "<>" null */
+	int			 fopt;	/* given (-f, MAIL FROM): passed on;
+					   else the real sendmail chooses */
 	struct input		*in;
 	struct hdr		 h;
 	struct rcpt		*r;

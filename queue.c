@@ -133,7 +133,7 @@ retry(struct spool *s, struct entry *en, void *arg)
 		r->expired++;
 		return 0;
 	}
-	if (backend_send(r->conf, en->env.sender,
+	if (backend_send(r->conf, en->env.implicit ? NULL : en->env.sender,
 	    (const char *const *)en->env.opts, en->env.nopts, en->fd, en->base,
 	    (const char *const *)en->env.rcpt, en->env.nrcpt, as, err,
 	    sizeof(err)) == EX_OK) {

@@ -73,6 +73,7 @@ msg_sender(struct msg *m, const char *s)
 
 	if (s[0] == '\0' || strcmp(s, "<>") == 0) {
 		strlcpy(m->sender, "<>", sizeof(m->sender));
+		m->fopt = 1;
 		return EX_OK;
 	}
 	addrlist_init(&al, s);
@@ -82,6 +83,7 @@ msg_sender(struct msg *m, const char *s)
 		return EX_USAGE;
 	}
 	strlcpy(m->sender, addr, sizeof(m->sender));
+	m->fopt = 1;
 	return EX_OK;
 }
 
@@ -603,6 +605,7 @@ msg_reset(struct msg *m)
 	m->nseen = 0;
 	hdr_free(&m->h);
 	strlcpy(m->sender, m->login, sizeof(m->sender));
+	m->fopt = 0;
 	m->keys[0] = m->err[0] = m->report[0] = '\0';
 	m->passed = m->defer = 0;
 	m->queued[0] = '\0';

@@ -17,6 +17,9 @@
  *	pgpsendmail-spool 1
  *	time 1764430000
  *	sender alice@example.org	("<>" for the null sender)
+ *	implicit-sender			when the sender was not given: it
+ *					is the user's login, and the real
+ *					sendmail gets no -f
  *	date Mon, 1 Jan 2024 ...	the message's Date and Message-ID,
  *	msgid <x@example.org>		for a notice if it is given up
  *	opt -F				options for the real sendmail,
@@ -151,8 +154,9 @@ envtext(const struct envelope *e, size_t *len)
 		n += strlen(e->opts[i]) + 5;
 	if ((buf = malloc(n)) == NULL)
 		return NULL;
-	w = snprintf(buf, n, MAGIC "\ntime %lld\nsender %s\n",
-	    (long long)e->time, e->sender);
+	w = snprintf(buf, n, MAGIC "\ntime %lld\nsender %s\n%s",
+	    (long long)e->time, e->sender, e->implicit ? "implicit-sender\n" :
+	    "");
 	if (e->date != NULL)
 		w += snprintf(buf + w, n - w, "date %s\n", e->date);
 	if (e->msgid != NULL)
@@ -406,7 +410,9 @@ readenv(int fd, struct entry *en)
 			en->base = total;
 			r = en->env.sender != NULL && en->env.nrcpt > 0 ? 0 : -1;
 			break;
-		} else if (strncmp(line, "time ", 5) == 0)
+		} else if (strcmp(line, "implicit-sender") == 0)
+			en->env.implicit = 1;
+		else if (strncmp(line, "time ", 5) == 0)
 			en->env.time = strtoll(line + 5, NULL, 10);
 		else if (strncmp(line, "date ", 5) == 0 && en->env.date == NULL) {
 			if ((en->env.date = strdup(line + 5)) == NULL) {

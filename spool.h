@@ -46,7 +46,8 @@ struct spool {
 
 /* The envelope of one entry: who gets it, from whom, with what options. */
 struct envelope {
-	char		 *sender;
+	char		 *sender;	/* or the user's login, when */
+	int		  implicit;	/* ... not given: no -f is passed on */
 	char		 *date;		/* the message's, for a notice */
 	char		 *msgid;
 	char		**rcpt;

@@ -26,8 +26,8 @@ EOF_
 send alice@example.org <"$T/in"
 is "$rc" 0 "a message to one operand is sent (exit 0)"
 is "$(calls)" 1 "the real sendmail is called once"
-printf '%s\n' -i -f root -- alice@example.org >"$T/want"
-check_same "the real sendmail gets exactly -i -f USER -- alice@example.org" "$T/out/1.argv" "$T/want"
+printf '%s\n' -i -- alice@example.org >"$T/want"
+check_same "the real sendmail gets exactly -i -- alice@example.org: without -f it chooses the sender itself" "$T/out/1.argv" "$T/want"
 opened alice "$T/out/1.msg" >"$T/dec"
 check_same "Alice's own key decrypts it to the original message" "$T/dec" "$T/in"
 check "Bob's key cannot open Alice's copy" cannot_open bob "$T/out/1.msg"
@@ -49,7 +49,7 @@ check "other headers stay inside the ciphertext" not grep -q 'X-Private' "$T/out
 reset_out
 send alice@example.org,bob@example.org <"$T/in"
 is "$rc" 0 "a comma list operand a,b is accepted"
-printf '%s\n' -i -f root -- alice@example.org bob@example.org >"$T/want"
+printf '%s\n' -i -- alice@example.org bob@example.org >"$T/want"
 check_same "a,b is two recipients, in order, after --" "$T/out/1.argv" "$T/want"
 is "$(calls)" 1 "recipients sharing a ciphertext go in one backend call"
 opened alice "$T/out/1.msg" >"$T/dec"
@@ -61,7 +61,7 @@ check "Carol, not a recipient, cannot open it" cannot_open carol "$T/out/1.msg"
 reset_out
 send 'Alice Liddell <alice@example.org>' '"Bob, B." <bob@example.org>' <"$T/in"
 is "$rc" 0 "operands of the form Name <addr> are accepted"
-printf '%s\n' -i -f root -- alice@example.org bob@example.org >"$T/want"
+printf '%s\n' -i -- alice@example.org bob@example.org >"$T/want"
 check_same "Name <addr> operands give bare addresses to the real sendmail" "$T/out/1.argv" "$T/want"
 
 reset_out
@@ -86,14 +86,14 @@ check_same "-r addr is passed on as -f addr" "$T/out/1.argv" "$T/want"
 reset_out
 send -oem -oee -odb -odi -oi -v -m -n -G -U -h 5 -L tag -O a=b -B 8BITMIME -N never -R hdrs -V envid -p smtp -X /dev/null -C /dev/null -bm -- alice@example.org <"$T/in"
 is "$rc" 0 "options the backend must not see are accepted"
-printf '%s\n' -i -f root -B 8BITMIME -N never -R hdrs -V envid -- alice@example.org >"$T/want"
+printf '%s\n' -i -B 8BITMIME -N never -R hdrs -V envid -- alice@example.org >"$T/want"
 check_same "and only those Postfix takes are passed on" "$T/out/1.argv" "$T/want"
 
 reset_out
 CONF_SENDMAIL="$ABS/t/fake-sendmail $T/out -C /etc/postfix-out"
 mkconf
 send alice@example.org <"$T/in"
-printf '%s\n' -C /etc/postfix-out -i -f root -- alice@example.org >"$T/want"
+printf '%s\n' -C /etc/postfix-out -i -- alice@example.org >"$T/want"
 check_same "fixed arguments from the config come first" "$T/out/1.argv" "$T/want"
 unset CONF_SENDMAIL
 mkconf

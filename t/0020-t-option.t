@@ -23,7 +23,7 @@ grep -v '^Bcc:' "$T/in" >"$T/nobcc"
 
 send -t -i <"$T/in"
 is "$rc" 0 "-t sends to the addresses in To, Cc and Bcc"
-printf '%s\n' -i -f root -- alice@example.org bob@example.org carol@example.org >"$T/want"
+printf '%s\n' -i -- alice@example.org bob@example.org carol@example.org >"$T/want"
 check_same "quoted display names and comments do not make extra recipients" "$T/out/1.argv" "$T/want"
 is "$(calls) $(rcpts 2)" "2 dave@example.org" "To and Cc share one backend call, the Bcc recipient has one apart"
 for u in alice bob carol dave; do
@@ -68,7 +68,7 @@ body
 EOF_
 reset_out
 send -t <"$T/in"
-printf '%s\n' -i -f root -- alice@example.org bob@example.org carol@example.org dave@example.org >"$T/want"
+printf '%s\n' -i -- alice@example.org bob@example.org carol@example.org dave@example.org >"$T/want"
 allrcpts | tr A-Z a-z >"$T/got"
 sed '1,/^--$/d' "$T/want" >"$T/want2"
 check_same "folded To and Bcc are unfolded; duplicates collapse case-insensitively" "$T/got" "$T/want2"

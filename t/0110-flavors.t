@@ -20,22 +20,22 @@ argv_for() {	# argv_for FLAVOR: backend argv of a send with every option
 	tr '\n' ' ' <"$T/out/1.argv"
 }
 
-is "$(argv_for postfix)" "-i -f root -F Ann -B 8BITMIME -N success,failure -R hdrs -V id42 -- alice@example.org " \
+is "$(argv_for postfix)" "-i -F Ann -B 8BITMIME -N success,failure -R hdrs -V id42 -- alice@example.org " \
     "postfix gets -F, -B, -N, -R and -V, not -od"
-is "$(argv_for sendmail)" "-i -f root -F Ann -B 8BITMIME -N success,failure -R hdrs -V id42 -odb -- alice@example.org " \
+is "$(argv_for sendmail)" "-i -F Ann -B 8BITMIME -N success,failure -R hdrs -V id42 -odb -- alice@example.org " \
     "sendmail gets all of them"
-is "$(argv_for exim)" "-i -f root -F Ann -odb -- alice@example.org " \
+is "$(argv_for exim)" "-i -F Ann -odb -- alice@example.org " \
     "exim never gets -N or -R (it reads them as no-delivery and queue run)"
-is "$(argv_for opensmtpd)" "-i -f root -F Ann -N success,failure -R hdrs -V id42 -- alice@example.org " \
+is "$(argv_for opensmtpd)" "-i -F Ann -N success,failure -R hdrs -V id42 -- alice@example.org " \
     "opensmtpd gets the DSN options"
 for f in msmtp nullmailer dma; do
-	is "$(argv_for $f)" "-i -f root -F Ann -- alice@example.org " "$f gets only -F"
+	is "$(argv_for $f)" "-i -F Ann -- alice@example.org " "$f gets only -F"
 done
 
 mkconf
 reset_out
 send -B 9BIT -N 'x;y' -R all -V 'a b' alice@example.org <"$T/in"
-is "$(tr '\n' ' ' <"$T/out/1.argv")" "-i -f root -- alice@example.org " \
+is "$(tr '\n' ' ' <"$T/out/1.argv")" "-i -- alice@example.org " \
     "bad -B, -N, -R and -V values are dropped, not passed on"
 
 flavor postfixx
