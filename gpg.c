@@ -681,19 +681,14 @@ drain(struct gpgjob *j)
 {
 	ssize_t	r;
 
-	for (;;) {
-		r = splice(j->out, NULL, j->outfd, NULL, PIPESZ,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (r > 0)
-			continue;
-		if (r == 0)
-			closep(&j->out);	/* gpg is done */
-		else if (errno == EINTR)
-			continue;
-		else if (errno != EAGAIN)
-			return -1;
-		return 0;
-	}
+	/* One call takes what the pipe holds; poll says when there is more. */
+	r = splice(j->out, NULL, j->outfd, NULL, PIPESZ,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (r == 0)
+		closep(&j->out);	/* gpg is done */
+	else if (r == -1 && errno != EAGAIN && errno != EINTR)
+		return -1;
+	return 0;
 }
 
 /*
