@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +49,9 @@ static const unsigned int takes[] = {
 #define HANDOFF_TIMEOUT	300	/* s root's -q waits for a user's sendmail */
 #endif
 
+#define ALPHA	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#define XTEXT	ALPHA "0123456789!\"#$%&'()*,-./:;<=>?@[\\]^_`{|}~"
+
 static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
 /* argv: "sendmail", the fixed arguments, then more, NULL-terminated. */
@@ -64,6 +68,62 @@ baseargv(const struct conf *c, size_t more, size_t *k)
 	for (i = 1; i < c->nsendmail; i++)
 		av[(*k)++] = c->sendmail[i];
 	return av;
+}
+
+/*
+ * The one rule for what of the caller's options may go on to the real
+ * sendmail, and so for what a queue entry may hold: option c ('F', 'B',
+ * 'N', 'R', 'V'; 'd' for -odX, v being X) with its value v.  A value goes
+ * on as an argument of its own right after its option, where the real
+ * sendmail's getopt (or Exim's parser) takes it as the value whatever it
+ * begins with, a '-' too; so a value need only be one the option means
+ * and fit on a line of the envelope.
+ */
+int
+backend_optok(int c, const char *v)
+{
+	size_t	n = strlen(v);
+
+	switch (c) {
+	case 'F':
+		return strpbrk(v, "\r\n") == NULL;
+	case 'B':
+		return strcasecmp(v, "7BIT") == 0 ||
+		    strcasecmp(v, "8BITMIME") == 0;
+	case 'N':
+		return n > 0 && n <= 64 && strspn(v, ALPHA ",") == n;
+	case 'R':
+		return strcasecmp(v, "hdrs") == 0 || strcasecmp(v, "full") == 0;
+	case 'V':
+		return n > 0 && n <= 100 && strspn(v, XTEXT "+") == n;
+	case 'd':
+		return n > 0 && n <= 2 && strspn(v, "abdfiqs") == n;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Options as an entry holds them, one argument an element: only what
+ * backend_opts gives for options that pass backend_optok.
+ */
+int
+backend_optsok(const char *const *opts, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		const char *o = opts[i];
+
+		if (strncmp(o, "-od", 3) == 0) {
+			if (!backend_optok('d', o + 3))
+				return 0;
+		} else if (o[0] != '-' || o[1] == '\0' || o[2] != '\0' ||
+		    strchr("FBNRV", o[1]) == NULL || ++i == n ||
+		    !backend_optok(o[1], opts[i]))
+			return 0;
+	}
+	return 1;
 }
 
 size_t

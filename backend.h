@@ -1,6 +1,11 @@
 /*
  * backend.h: the real sendmail.
  *
+ * backend_optok	may option c ('F', 'B', 'N', 'R', 'V'; 'd' for -odX) with
+ *		value v go on to the real sendmail, and into a queue entry?
+ *		The one rule, for the command line and for -q
+ * backend_optsok	do an entry's options (one argument an element) pass
+ *		backend_optok, each value right after its option?
  * backend_opts	the caller's options this flavor of sendmail takes, in av
  *		(room for MAXOPTS); their count
  * backend_send	hand one finished output (fd, read from offset base) to
@@ -42,6 +47,8 @@ struct passon {
 
 #define MAXOPTS	11	/* what backend_opts may give */
 
+int	backend_optok(int c, const char *v);
+int	backend_optsok(const char *const *opts, size_t n);
 size_t	backend_opts(const struct conf *, const struct passon *,
 	    const char **av);
 int	backend_send(const struct conf *, const char *sender,

@@ -4,7 +4,6 @@
  * poll, so that no message size can deadlock us against gpg.
  */
 #include <sys/types.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -24,7 +23,7 @@
 
 #define MAXARGS		64
 #define LISTLINE	8192	/* a --with-colons record we care about */
-#define PIPESZ		(256 << 10)	/* gpg's stdin: a chunk of input */
+#define PIPESZ		(256 << 10)	/* gpg's stdin and stdout */
 
 /*
  * Options for every run: the admin's keyring, read only; no tty, no
@@ -106,6 +105,7 @@ spawn(const struct gpg *g, const char **av, int *in, int *out, int ofd,
 	if (out != NULL) {
 		close(p[1][1]);
 		*out = p[1][0];
+		(void)fcntl(*out, F_SETPIPE_SZ, PIPESZ);
 	}
 	close(p[2][1]);
 	*err = p[2][0];
@@ -618,9 +618,8 @@ startjob(const struct gpg *g, struct gpgjob *j)
 		"-z9"
 	};
 	const char	**av;
-	char		  self[64];
 	size_t		  i;
-	int		  n, e, wfd;
+	int		  n, e;
 
 	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->narchive),
 	    sizeof(*av))) == NULL)
@@ -657,36 +656,47 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	}
 	av[n] = NULL;
 	/*
-	 * gpg writes the ciphertext straight into the output file, after
-	 * what we wrote there: through a descriptor of its own that only
-	 * appends, so that it cannot write over that by mistake.  It is no
-	 * wall against the caller, whom gpg runs as: tracing gpg, the caller
-	 * could keep the descriptor, truncate the file or add to it later,
-	 * as the owner of the entry could through any process holding it.
-	 * That is a say over the caller's own message only, which -f, the
-	 * recipients and the message already give; -q reads every entry as
-	 * untrusted.
+	 * gpg writes the ciphertext into a pipe, and we move it into the
+	 * output file (drain): gpg, which runs as the caller, never holds a
+	 * descriptor of the file, which is a queue entry the caller must not
+	 * be able to reopen (through /proc/PID/fd) and rewrite.
 	 */
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", j->outfd);
-	if ((wfd = open(self, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
-		e = errno;
-		free(av);
-		errno = e;
-		return -2;
-	}
-	j->pid = spawn(g, av, &j->in, NULL, wfd, &j->err, &j->st);
+	j->pid = spawn(g, av, &j->in, &j->out, -1, &j->err, &j->st);
 	e = errno;
 	free(av);
-	close(wfd);
+	if (j->pid != -1)
+		fcntl(j->out, F_SETFL, fcntl(j->out, F_GETFL) | O_NONBLOCK);
 	errno = e;
 	return j->pid == -1 ? -1 : 0;
 }
 
 /*
- * Feed every job the source's bytes and collect what each says.  A job
- * that stops reading (gpg died, or refused a key) or whose output cannot
- * be written stops the whole run: what the others would make is of no use,
- * since nothing is sent unless everything was made.
+ * Move what gpg wrote from its pipe to the end of the output file, with
+ * splice(2): the pages go from the pipe to the file in the kernel, never
+ * through our memory.  The file's offset follows, to its end.  0, or -1
+ * with errno set if the file could not be written (ENOSPC...).
+ */
+static int
+drain(struct gpgjob *j)
+{
+	ssize_t	r;
+
+	/* One call takes what the pipe holds; poll says when there is more. */
+	r = splice(j->out, NULL, j->outfd, NULL, PIPESZ,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (r == 0)
+		closep(&j->out);	/* gpg is done */
+	else if (r == -1 && errno != EAGAIN && errno != EINTR)
+		return -1;
+	return 0;
+}
+
+/*
+ * Feed every job the source's bytes, move its ciphertext into its file,
+ * and collect what each says.  A job that stops reading (gpg died, or
+ * refused a key) or whose output cannot be written stops the whole run:
+ * what the others would make is of no use, since nothing is sent unless
+ * everything was made.
  */
 static int
 pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
@@ -699,7 +709,7 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 	ssize_t		 r;
 	int		 rc = GPG_OK, srcdone = 0, open;
 
-	if ((pfd = calloc(3 * n, sizeof(*pfd))) == NULL) {
+	if ((pfd = calloc(4 * n, sizeof(*pfd))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return GPG_EOS;
 	}
@@ -728,17 +738,19 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 		for (i = 0; i < n; i++) {
 			struct gpgjob *j = &jobs[i];
 
-			pfd[3 * i].fd = j->off < curlen ? j->in : -1;
-			pfd[3 * i].events = POLLOUT;
-			pfd[3 * i + 1].fd = j->err;
-			pfd[3 * i + 2].fd = j->st;
-			pfd[3 * i + 1].events = pfd[3 * i + 2].events = POLLIN;
-			for (k = 0; k < 3; k++)
-				open |= pfd[3 * i + k].fd != -1;
+			pfd[4 * i].fd = j->off < curlen ? j->in : -1;
+			pfd[4 * i].events = POLLOUT;
+			pfd[4 * i + 1].fd = j->err;
+			pfd[4 * i + 2].fd = j->st;
+			pfd[4 * i + 3].fd = j->out;
+			pfd[4 * i + 1].events = pfd[4 * i + 2].events =
+			    pfd[4 * i + 3].events = POLLIN;
+			for (k = 0; k < 4; k++)
+				open |= pfd[4 * i + k].fd != -1;
 		}
 		if (!open)
 			break;
-		if (poll(pfd, 3 * n, -1) == -1) {
+		if (poll(pfd, 4 * n, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -748,7 +760,13 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 		for (i = 0; i < n; i++) {
 			struct gpgjob *j = &jobs[i];
 
-			if (pfd[3 * i].revents && j->in != -1) {
+			if (pfd[4 * i + 3].revents && drain(j) == -1 &&
+			    rc == GPG_OK) {
+				snprintf(err, errlen, "writing the ciphertext: "
+				    "%s", strerror(errno));
+				rc = GPG_EIO;
+			}
+			if (pfd[4 * i].revents && j->in != -1) {
 				r = write(j->in, cur + j->off, curlen - j->off);
 				if (r > 0)
 					j->off += r;
@@ -758,7 +776,7 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 					closep(&j->in);
 				}
 			}
-			if (pfd[3 * i + 1].revents) {
+			if (pfd[4 * i + 1].revents) {
 				r = read(j->err, buf, sizeof(buf));
 				if (r > 0)
 					run_keeptail(j->errtail, &j->errlen,
@@ -766,35 +784,21 @@ pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
 				else if (r == 0 || errno != EINTR)
 					closep(&j->err);
 			}
-			if (pfd[3 * i + 2].revents)
+			if (pfd[4 * i + 2].revents)
 				readstatus(j);
 			if (j->failed || rc != GPG_OK) {
 				srcdone = 1;
-				for (k = 0; k < n; k++)
+				for (k = 0; k < n; k++) {
 					closep(&jobs[k].in);
+					/* Output of no use: gpg gets EPIPE. */
+					if (rc != GPG_OK)
+						closep(&jobs[k].out);
+				}
 			}
 		}
 	}
 	free(pfd);
 	return rc;
-}
-
-/*
- * gpg failed: was it because the output's file system is full?  gpg says
- * so only in words on stderr, so ask the file system: under 1 MiB left
- * (to us; root may use the reserve) after gpg failed is a full disk.
- */
-static int
-nospace(int fd)
-{
-	struct statvfs	sv;
-	fsblkcnt_t	free;
-
-	if (fstatvfs(fd, &sv) == -1)
-		return 0;
-	free = geteuid() == 0 ? sv.f_bfree : sv.f_bavail;
-	return free < (fsblkcnt_t)((1UL << 20) /
-	    (sv.f_frsize ? sv.f_frsize : 1));
 }
 
 /*
@@ -834,18 +838,13 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 
 	for (i = 0; i < n; i++) {
 		jobs[i].pid = -1;
-		jobs[i].in = jobs[i].err = jobs[i].st = -1;
+		jobs[i].in = jobs[i].out = jobs[i].err = jobs[i].st = -1;
 		memset(&jobs[i].stlines, 0, sizeof(jobs[i].stlines));
 		jobs[i].stlines.buf = jobs[i].stline;
 		jobs[i].stlines.cap = sizeof(jobs[i].stline);
 	}
 	for (i = 0; i < n; i++) {
-		if ((e = startjob(g, &jobs[i])) == -2) {
-			snprintf(err, errlen, "reopening the output for gpg: %s",
-			    strerror(errno));
-			rc = GPG_EOS;
-			break;
-		} else if (e == -1) {
+		if (startjob(g, &jobs[i]) == -1) {
 			rc = notstarted(g, err, errlen);
 			break;
 		}
@@ -855,6 +854,7 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	for (i = 0; i < n; i++) {
 		j = &jobs[i];
 		closep(&j->in);
+		closep(&j->out);
 		closep(&j->err);
 		closep(&j->st);
 		if (j->pid == -1)
@@ -877,15 +877,9 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 			rc = GPG_EKEY;
 		} else if (!WIFEXITED(j->wstatus) ||
 		    WEXITSTATUS(j->wstatus) != 0) {
-			if (WIFEXITED(j->wstatus) && nospace(j->outfd)) {
-				snprintf(err, errlen, "writing the ciphertext: "
-				    "%s", strerror(ENOSPC));
-				rc = GPG_EIO;
-			} else {
-				run_describe(err, errlen, "gpg", j->wstatus,
-				    j->errtail);
-				rc = GPG_ERUN;
-			}
+			run_describe(err, errlen, "gpg", j->wstatus,
+			    j->errtail);
+			rc = GPG_ERUN;
 		} else if (j->failed || !j->ended) {
 			snprintf(err, errlen, "gpg did not finish the "
 			    "encryption%s%s", j->errtail[0] ? ": " : "",

@@ -5,8 +5,9 @@
  * gpg_findkeys	one --list-keys run; for each wanted address, the
  *		fingerprints of its usable keys or why it has none
  * gpg_encrypt	run one gpg per job, all fed in one pass over a source,
- *		each writing its armored ciphertext straight to the end of
- *		its outfd (whose offset is then left at the end)
+ *		each writing its armored ciphertext into a pipe that is
+ *		spliced onto the end of its outfd (whose offset is then left
+ *		at the end); gpg never holds outfd
  *
  * Both return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
  * job's badrcpt names the fingerprint gpg refused.
@@ -80,7 +81,7 @@ struct gpgjob {
 
 	/* the run */
 	pid_t	  pid;
-	int	  in, err, st;
+	int	  in, out, err, st;
 	size_t	  off;		/* how much of the current chunk gpg has */
 	int	  wstatus;
 	int	  ended;	/* END_ENCRYPTION */

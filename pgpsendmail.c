@@ -115,7 +115,6 @@ onlyof(const char *s, const char *set, size_t max)
 }
 
 #define ALPHA	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-#define XTEXT	ALPHA "0123456789!\"#$%&'()*,-./:;<=>?@[\\]^_`{|}~"
 
 /* -o with its value: -oi, -oem, -odb...; the rest is dropped. */
 static void
@@ -129,7 +128,7 @@ oflag(struct opts *o, const char *v)
 		o->oee = 1, o->oem = 0;
 	else if (v[0] == 'e')
 		o->oem = o->oee = 0;	/* print, write, quiet: stderr */
-	else if (v[0] == 'd' && onlyof(v + 1, "abdfiqs", 2)) {
+	else if (v[0] == 'd' && backend_optok('d', v + 1)) {
 		snprintf(o->od, sizeof(o->od), "-o%s", v);
 		o->pass.deliverymode = o->od;
 	}
@@ -155,7 +154,8 @@ bflag(struct opts *o, const char *v)
 /*
  * The options of Sendmail and Postfix.  Parsing stops at the first
  * operand, as theirs does.  What the real sendmail must not see is
- * accepted and dropped; values that go on are checked first.
+ * accepted and dropped; values that go on are checked first, by the rule
+ * -q checks a queue entry by (backend_optok).
  */
 static void
 parseopts(int argc, char *argv[], struct opts *o)
@@ -185,7 +185,7 @@ parseopts(int argc, char *argv[], struct opts *o)
 			o->sender = optarg;
 			break;
 		case 'F':
-			if (strpbrk(optarg, "\r\n") != NULL)
+			if (!backend_optok(c, optarg))
 				die(EX_USAGE, "-F: line break in the full "
 				    "name");
 			o->pass.fullname = optarg;
@@ -208,21 +208,19 @@ parseopts(int argc, char *argv[], struct opts *o)
 			    optarg ? optarg : "");
 			break;
 		case 'B':
-			if (strcasecmp(optarg, "7BIT") == 0 ||
-			    strcasecmp(optarg, "8BITMIME") == 0)
+			if (backend_optok(c, optarg))
 				o->pass.bodytype = optarg;
 			break;
 		case 'N':
-			if (onlyof(optarg, ALPHA ",", 64))
+			if (backend_optok(c, optarg))
 				o->pass.notify = optarg;
 			break;
 		case 'R':
-			if (strcasecmp(optarg, "hdrs") == 0 ||
-			    strcasecmp(optarg, "full") == 0)
+			if (backend_optok(c, optarg))
 				o->pass.ret = optarg;
 			break;
 		case 'V':
-			if (onlyof(optarg, XTEXT "+0123456789", 100))
+			if (backend_optok(c, optarg))
 				o->pass.envid = optarg;
 			break;
 		case '?':

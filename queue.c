@@ -51,8 +51,9 @@ giveup(struct run *r, const struct entry *en, uid_t as)
 	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=expired "
 	    "after %lld s (%s)", en->msg, en->name, en->env.sender, rcpts,
 	    (long long)(r->now - en->env.time), en->env.lasterr);
-	if (strcmp(en->env.sender, "<>") == 0)
-		return;
+	if (strcmp(en->env.sender, "<>") == 0 ||
+	    addr_check(en->env.sender) != NULL)
+		return;		/* nobody to tell */
 	snprintf(text, sizeof(text),
 	    "pgpsendmail on %s could not hand a message of yours to the mail "
 	    "system\nfor %lld hours, and has given up.\n\n"
@@ -69,25 +70,19 @@ giveup(struct run *r, const struct entry *en, uid_t as)
 }
 
 /*
- * Only the options pgpsendmail itself writes into an entry: -F, -B, -N,
- * -R, -V with a value, -od with a mode.  Anything else is not ours.
+ * Why an entry cannot be handed on, or NULL: options or a sender that a
+ * sender's pgpsendmail would have refused, by the same rules (the entry
+ * was damaged).  Such an entry waits, said to do so, and is given up at
+ * queue-lifetime like any other.
  */
-static int
-optsok(const struct envelope *e)
+static const char *
+unsendable(const struct envelope *e)
 {
-	size_t	i;
-
-	for (i = 0; i < e->nopts; i++) {
-		const char *o = e->opts[i];
-
-		if (strncmp(o, "-od", 3) == 0 && strlen(o) <= 5 &&
-		    strspn(o + 3, "abdfiqs") == strlen(o + 3))
-			continue;
-		if (strlen(o) != 2 || strchr("FBNRV", o[1]) == NULL ||
-		    o[0] != '-' || ++i == e->nopts || e->opts[i][0] == '-')
-			return 0;
-	}
-	return 1;
+	if (!backend_optsok((const char *const *)e->opts, e->nopts))
+		return "options pgpsendmail would not pass on";
+	if (strcmp(e->sender, "<>") != 0 && addr_check(e->sender) != NULL)
+		return "a sender pgpsendmail would not take";
+	return NULL;
 }
 
 static int
@@ -96,6 +91,7 @@ retry(struct spool *s, struct entry *en, void *arg)
 	struct run	*r = arg;
 	struct stat	 st;
 	char		 err[ERRLEN], rcpts[1024];
+	const char	*why;
 	uid_t		 as;
 
 	if (en->bad) {
@@ -104,11 +100,7 @@ retry(struct spool *s, struct entry *en, void *arg)
 		    en->name);
 		return 0;
 	}
-	if (!optsok(&en->env) || en->env.sender[0] == '-') {
-		syslog(LOG_ERR, "queue %s/%s: not an entry of ours (bad "
-		    "options or sender), left alone", en->msg, en->name);
-		return 0;
-	}
+	why = unsendable(&en->env);
 	joinrcpt(&en->env, rcpts, sizeof(rcpts));
 
 	/*
@@ -128,10 +120,17 @@ retry(struct spool *s, struct entry *en, void *arg)
 			as = st.st_uid;
 	}
 	if (r->now - en->env.time > r->conf->lifetime) {
+		if (why != NULL)
+			snprintf(en->env.lasterr, sizeof(en->env.lasterr),
+			    "%s", why);
 		giveup(r, en, as);
 		spool_remove(s, en);
 		r->expired++;
 		return 0;
+	}
+	if (why != NULL) {
+		snprintf(err, sizeof(err), "%s", why);
+		goto deferred;
 	}
 	if (backend_send(r->conf, en->env.implicit ? NULL : en->env.sender,
 	    (const char *const *)en->env.opts, en->env.nopts, en->fd, en->base,
@@ -178,6 +177,7 @@ show(struct spool *s, struct entry *en, void *arg)
 	char		 when[32], id[96], a[512], b[512];
 	time_t		 t = en->env.time;
 	struct tm	*tm;
+	const char	*why;
 
 	(void)s;
 	/* What an entry holds is the sender's: made safe for a terminal. */
@@ -193,7 +193,9 @@ show(struct spool *s, struct entry *en, void *arg)
 		strlcpy(when, "?", sizeof(when));
 	printf("%-28s %8lld %s  %s\n", en->msg, (long long)(en->size -
 	    en->base), when, safestr(en->env.sender, a, sizeof(a)));
-	if (en->env.lasterr[0] != '\0')
+	if ((why = unsendable(&en->env)) != NULL)
+		printf("%28s (%s: not handed on)\n", "", why);
+	else if (en->env.lasterr[0] != '\0')
 		printf("%28s (%s; %d attempt%s)\n", "",
 		    safestr(en->env.lasterr, b, sizeof(b)), en->env.attempts,
 		    en->env.attempts == 1 ? "" : "s");

@@ -37,7 +37,10 @@
  * locked in tmp/ID, the directory is fsync'ed, and one rename(2) of tmp/ID
  * to q/ID commits them all; q/ is fsync'ed.  A crash before the rename
  * leaves nothing queued (tmp/ is cleaned by the next queue run), after it
- * everything.  An entry is locked (flock) by whoever hands it on; it is
+ * everything.  A sender holds a lock (flock) on its tmp/ID from making it
+ * until the rename or its removal, and the cleaner removes only what it
+ * can lock: a live sender's files are never cleaned, however slowly its
+ * caller writes.  An entry is locked (flock) by whoever hands it on; it is
  * removed once the real sendmail has taken it, so a crash between the two
  * (or one that undoes the removal, which is not synced) sends it again:
  * the one window for a duplicate.
@@ -125,17 +128,61 @@ fail:
 	return -1;
 }
 
+/* Is fd still the directory named name in dirfd? */
+static int
+samedir(int dirfd, const char *name, int fd)
+{
+	struct stat	a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(dirfd, name, &b,
+	    AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
+/*
+ * tmp/ID is locked (flock on the directory) from here until it is
+ * committed or removed, however long the sender takes: spool_clean
+ * removes only what it could lock.  Between the mkdir and the lock a
+ * cleaner may take it (it would have to be 60 s old already); then the
+ * lock, once ours, is on a directory that is no longer tmp/ID, and we
+ * start again with a new ID.  Nothing was written there yet.
+ */
 int
 spool_begin(struct spool *s, struct spoolmsg *sm)
 {
+	int	tries;
+
 	memset(sm, 0, sizeof(*sm));
 	sm->s = s;
-	snprintf(sm->id, sizeof(sm->id), "%lld.%ld.%08x", (long long)time(NULL),
-	    (long)getpid(), arc4random());
-	if ((sm->fd = subdir(s->tmpfd, sm->id, getegid() != getgid() ?
-	    0770 : 0700)) == -1)
-		return -1;
-	return 0;
+	sm->fd = -1;
+	for (tries = 0; tries < 10; tries++) {
+		snprintf(sm->id, sizeof(sm->id), "%lld.%ld.%08x",
+		    (long long)time(NULL), (long)getpid(), arc4random());
+		if (mkdirat(s->tmpfd, sm->id, getegid() != getgid() ? 0770 :
+		    0700) == -1) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		if ((sm->fd = openat(s->tmpfd, sm->id, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
+		while (flock(sm->fd, LOCK_EX) == -1)
+			if (errno != EINTR) {
+				close(sm->fd);
+				sm->fd = -1;
+				return -1;
+			}
+		if (samedir(s->tmpfd, sm->id, sm->fd))
+			return 0;
+		close(sm->fd);
+		sm->fd = -1;
+	}
+	errno = EAGAIN;
+	return -1;
 }
 
 /* The envelope as text, into a new buffer. */
@@ -567,8 +614,10 @@ spool_remove(struct spool *s, const struct entry *en)
 
 /*
  * What a sender left in tmp/ when it died: nothing of it was queued.  A
- * message is left alone while an entry is locked (its sender is alive)
- * or while it is young (its sender may not have made an entry yet).
+ * message is removed only under its directory's lock, which its sender
+ * holds for as long as it lives (spool_begin), and only while that
+ * directory is still tmp/ID (not committed to q/ meanwhile); a young one
+ * is not even tried (its sender may not have locked it yet).
  */
 void
 spool_clean(struct spool *s)
@@ -576,7 +625,7 @@ spool_clean(struct spool *s)
 	DIR		*t, *d;
 	struct dirent	*de, *ee;
 	struct stat	 st;
-	int		 tfd, dfd, fd, busy;
+	int		 tfd, dfd;
 
 	if ((tfd = dup(s->tmpfd)) == -1 || (t = fdopendir(tfd)) == NULL) {
 		if (tfd != -1)
@@ -592,28 +641,18 @@ spool_clean(struct spool *s)
 		if ((dfd = openat(s->tmpfd, de->d_name, O_RDONLY |
 		    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 			continue;
-		if ((d = fdopendir(dfd)) == NULL) {
+		/* Ours until closedir, which unlocks it. */
+		if (flock(dfd, LOCK_EX | LOCK_NB) == -1 ||
+		    !samedir(s->tmpfd, de->d_name, dfd) ||
+		    (d = fdopendir(dfd)) == NULL) {
 			close(dfd);
 			continue;
 		}
-		busy = 0;
-		while (!busy && (ee = readdir(d)) != NULL) {
-			if (!isname(ee->d_name, 1))
-				continue;
-			if ((fd = openat(dfd, ee->d_name, O_RDONLY |
-			    O_CLOEXEC | O_NOFOLLOW)) == -1)
-				continue;
-			busy = flock(fd, LOCK_EX | LOCK_NB) == -1;
-			close(fd);
-		}
-		if (!busy) {
-			rewinddir(d);
-			while ((ee = readdir(d)) != NULL)
-				if (ee->d_name[0] != '.' || (ee->d_name[1] &&
-				    strcmp(ee->d_name, "..")))
-					unlinkat(dfd, ee->d_name, 0);
-			unlinkat(s->tmpfd, de->d_name, AT_REMOVEDIR);
-		}
+		while ((ee = readdir(d)) != NULL)
+			if (ee->d_name[0] != '.' || (ee->d_name[1] &&
+			    strcmp(ee->d_name, "..")))
+				unlinkat(dfd, ee->d_name, 0);
+		unlinkat(s->tmpfd, de->d_name, AT_REMOVEDIR);
 		closedir(d);
 	}
 	closedir(t);

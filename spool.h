@@ -4,7 +4,8 @@
  *
  * spool_init	open the spool directory (its tmp/ and q/ made on demand);
  *		-1 with err set if it cannot be used by this process
- * spool_begin	start a message: its entries are made in tmp/ID/
+ * spool_begin	start a message: its entries are made in tmp/ID/, which
+ *		stays locked until the message is committed or aborted
  * spool_entry	a new entry of the message, with its envelope written and
  *		locked; its fd is positioned where the message goes, and
  *		*base says where that is
@@ -23,7 +24,8 @@
  *		set for a file that holds no envelope of ours); fn returns
  *		0 to go on
  * spool_remove	remove an entry spool_scan gave
- * spool_clean	remove what crashed senders left in tmp/
+ * spool_clean	remove what dead senders left in tmp/: only a tmp/ID at
+ *		least 60 s old whose lock it can take
  * spool_open	a new unlinked 0600 file, when no spool can be used
  * spool_write	write all of p to fd, retrying short writes; -1 on error
  */

@@ -1,11 +1,12 @@
 #!/bin/sh
-# gpg writes the ciphertext straight into the queue file, after the envelope
-# and the PGP/MIME header we wrote, through a descriptor that only appends.
-# What it leaves is checked: output that does not end as armor does is a
-# failure, and a gpg that tries to write at the start of the file cannot
-# touch the envelope.  And what the real sendmail says reaches the caller.
+# gpg writes the ciphertext into a pipe, which pgpsendmail moves into the
+# queue file after the envelope and the PGP/MIME header it wrote.  What
+# arrives is checked: output that does not end as armor does is a failure,
+# and a gpg that tries to write at the start of the file cannot: its output
+# cannot seek, and the envelope is untouched.  And what the real sendmail
+# says reaches the caller.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 20
 
 mkkey alice alice@example.org
 mkconf
@@ -39,18 +40,22 @@ check "saying so" errline "^pgpsendmail: gpg's ciphertext does not end as armor 
 is "$(calls)" 0 "nothing is sent"
 is "$(find "$T/spool" -type f | wc -l)" 0 "nothing is left in the spool"
 
-# A gpg that first tries to write over the start of its output file: the
-# envelope and our header survive, the bytes go to the end (so before the
-# ciphertext), and with the backend failing the entry is queued intact.
+# A gpg that first tries to write over the start of its output: it cannot
+# seek (its output is a pipe), the envelope and our header survive, the
+# bytes go where the ciphertext goes (so before it), and with the backend
+# failing the entry is queued intact.
 cat >"$T/gpg-seek" <<'EOF_'
 #!/bin/sh
 case " $* " in
 *" --encrypt "*)
-	perl -e 'seek(STDOUT, 0, 0) or die; syswrite(STDOUT, "OVERWRITTEN\n") or die'
+	perl -e 'open(my $f, ">", $ARGV[0]) or die;
+	    print $f (seek(STDOUT, 0, 0) ? "seek ok\n" : "seek: $!\n");
+	    syswrite(STDOUT, "OVERWRITTEN\n") or die' @T@/seeklog
 	;;
 esac
 exec /usr/bin/gpg "$@"
 EOF_
+sed -i "s|@T@|$T|" "$T/gpg-seek"
 chmod 755 "$T/gpg-seek"
 CONF_GPG=$T/gpg-seek
 mkconf
@@ -58,6 +63,7 @@ reset_out
 echo 75 >"$T/out/exit"
 send alice@example.org <"$T/in"
 is "$rc" 0 "with the backend failing, the message is queued (0)"
+is "$(cat "$T/seeklog")" "seek: Illegal seek" "gpg cannot seek its output: it is a pipe"
 entry=$(queued_entries)
 is "$(echo "$entry" | grep -c .)" 1 "one entry in the queue"
 is "$(head -n 1 "$entry")" "pgpsendmail-spool 1" "its envelope starts as written"

@@ -107,6 +107,17 @@ recipient: postmaster" -V "$long" -f s@example.org
 row "-V ab: left out (Postfix would read VERP, then 'ab' and '--' as recipients)" \
 "sender: s@example.org
 recipient: postmaster" -V ab -f s@example.org
+row "-F '-Dash Name': a full name that begins with a dash is still the full name" \
+"sender_fullname: -Dash Name
+sender: s@example.org
+recipient: postmaster" -F '-Dash Name' -f s@example.org
+row "-V -envid: an envelope ID that begins with a dash is still the envelope ID" \
+"named_attribute: envelope_id=-envid
+sender: s@example.org
+recipient: postmaster" -V -envid -f s@example.org
+row "no -f: none passed on, Postfix makes the sender (root, run as root)" \
+"sender: root
+recipient: postmaster"
 row "all at once" \
 "named_attribute: envelope_id=e12
 named_attribute: ret_flags=2
