@@ -507,8 +507,8 @@ msg_check(struct msg *m, const char *path)
 	if (addrlist_next(&al, addr, sizeof(addr), &why) != 1 ||
 	    addrlist_next(&al, more, sizeof(more), &why) != 0 ||
 	    (why = addone(m, addr)) != NULL) {
-		msg_fail(m, "%s: %s", safestr(path, buf, sizeof(buf)),
-		    why != NULL ? why : "not one address");
+		msg_fail(m, "%s: %s", path[0] != '\0' ? safestr(path, buf,
+		    sizeof(buf)) : "<>", why != NULL ? why : "not one address");
 		return EX_DATAERR;
 	}
 	if (m->nr == n)
