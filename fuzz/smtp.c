@@ -17,15 +17,19 @@
  * The replies go to a memory file on fd 1 (and to stderr too with
  * SMTP_FUZZ_SHOW set in the environment).  Each time a command is to be
  * read (input_line is wrapped at link time, -Wl,--wrap=input_line) and
- * at the end, the harness checks, and aborts if any fails:
- * - the recipients' hash: every slot in use names a recipient, every
- *   recipient is found in its own slot, at most half the slots are used;
+ * at the end, the harness checks the reply to the last command, and
+ * aborts if any of these fails:
  * - the reply lines: "NNN " or "NNN-", at most 512 bytes with CRLF, no
  *   bare CR or LF;
- * - a RCPT answered 250 added at most one recipient and had exactly one
- *   address in its path; one answered otherwise changed no recipient;
+ * - a RCPT answered 250 added at most one recipient, which is found, and
+ *   had exactly one address in its path; one answered otherwise changed
+ *   no recipient;
  * - a DATA answered 250 handed every recipient to the sendmail exactly
- *   once, and nobody else.
+ *   once, and nobody else;
+ * - the recipients' hash, after a RCPT refused, before DATA and at the
+ *   end (each look costs a lookup per recipient): every slot in use
+ *   names a recipient, every recipient is found in its own slot, at
+ *   most half the slots are used.
  */
 #include <sys/mman.h>
 
@@ -369,7 +373,8 @@ check(void)
 		return;
 	if (strncasecmp(cmd, "RCPT", 4) == 0 && (cmd[4] == ' ' ||
 	    cmd[4] == '\0')) {
-		if (code == 250 && (naddrs(cmd) != 1 || M.nr < nrbefore ||
+		if (code == 250 && (naddrs(cmd) != 1 || M.nr == 0 ||
+		    M.nr < nrbefore ||
 		    M.nr > nrbefore + 1 || !same(nrbefore) ||
 		    msg_find(&M, M.r[M.nr - 1].addr) != (ssize_t)M.nr - 1))
 			abort();	/* accepted, but not one address */
@@ -382,7 +387,7 @@ check(void)
 		checksent();
 }
 
-/* The whole hash: after a RCPT refused, before DATA, at the end. */
+/* At the end: the last command's reply, and the whole hash. */
 static void
 NOCOV
 fullcheck(void)

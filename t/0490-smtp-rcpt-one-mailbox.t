@@ -46,9 +46,11 @@ case $(reply 2) in
 *) ok 1 "a comma list in RCPT gets 553 at RCPT"; diag "got: $(reply 2)" ;;
 esac
 check "which says it is not one address" grep -q '^553 .*not one address' "$R"
-is "$(reply 3)" "250 2.1.5 Ok" "the second address of the list, alone, is accepted"
+is "$(reply 3)" "250 2.1.5 Ok" \
+    "the second address of the list, alone, is accepted"
 is "$(reply 4)" "250 2.1.5 Ok" "and so is the next recipient"
-is "$(reply 6)" "250 2.0.0 Ok: sent" "the message is accepted at the end of DATA"
+is "$(reply 6)" "250 2.0.0 Ok: sent" \
+    "the message is accepted at the end of DATA"
 is "$(allrcpts | tr '\n' ' ')" "rta@example.org rtb@example.org " \
     "the real sendmail gets both rta and rtb, and not evil"
 c=$(call_of rtb@example.org)
@@ -101,7 +103,8 @@ check "rtb decrypts it" grep -qx "$tok" "$T/plain"
 		echo "RCPT TO:<no$i@other.example,ok$i@plain.example>"
 		echo "RCPT TO:<ok$i@plain.example>"
 		echo "RCPT TO:<no$i@other.example>"
-		[ $((i % 7)) -eq 0 ] && echo "RCPT TO:<OK$((i / 2))@Plain.Example>"
+		[ $((i % 7)) -eq 0 ] &&
+			echo "RCPT TO:<OK$((i / 2))@Plain.Example>"
 		echo "RCPT TO:<rta@example.org,no$i@other.example>"
 		i=$((i + 1))
 	done
@@ -119,7 +122,8 @@ while [ $i -le 200 ]; do
 	i=$((i + 1))
 done | sort >"$T/want"
 allrcpts | grep -v '^rta@example.org$' | tr 'A-Z' 'a-z' | sort >"$T/got"
-check_same "every accepted recipient is handed on exactly once" "$T/got" "$T/want"
+check_same "every accepted recipient is handed on exactly once" \
+    "$T/got" "$T/want"
 is "$(allrcpts | grep -c '^rta@example.org$')" 1 "rta too, once"
 is "$(grep -c '^553 5.1.3 ' "$R")" 400 "each of the 400 lists got 553"
 is "$(grep -c '^550 5.7.1 .*rejected by keymap' "$R")" 200 \
