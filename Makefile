@@ -96,7 +96,7 @@ SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer $(SAN) $(WARN) -D_GNU_SOURCE \
 # asan/log.PID holds what a sanitizer found, even where a test hid stderr.
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$(CURDIR)/asan/log \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(CURDIR)/asan/log
-FUZZERS = fuzz/build/hdr fuzz/build/addr fuzz/build/conf
+FUZZERS = fuzz/build/hdr fuzz/build/addr fuzz/build/conf fuzz/build/smtp
 
 fuzz/build/%.o: %.c $(HDRS)
 	@mkdir -p fuzz/build
@@ -118,11 +118,20 @@ fuzz/build/conf: fuzz/conf.c fuzz/build/keymap.o
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -o $@ fuzz/conf.c \
 	    fuzz/build/keymap.o $(BSD_LIBS)
 
+# gpg and the real sendmail are stand-ins in fuzz/smtp.c.
+SMTP_OBJS = fuzz/build/smtp.o fuzz/build/send.o fuzz/build/make.o \
+    fuzz/build/keymap.o fuzz/build/input.o fuzz/build/rfc5322.o \
+    fuzz/build/armor.o fuzz/build/spool.o
+
+fuzz/build/smtp: fuzz/smtp.c $(SMTP_OBJS)
+	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=input_line \
+	    -o $@ fuzz/smtp.c $(SMTP_OBJS) $(BSD_LIBS)
+
 fuzz: $(FUZZERS)
-	nice sh fuzz/run.sh $(FUZZTIME) hdr addr conf
+	nice sh fuzz/run.sh $(FUZZTIME) hdr addr conf smtp
 
 fuzz-regress: $(FUZZERS)
-	sh fuzz/run.sh regress hdr addr conf
+	sh fuzz/run.sh regress hdr addr conf smtp
 
 asan/%.o: %.c $(HDRS)
 	@mkdir -p asan

@@ -6,8 +6,10 @@
  * msg_init	a message with its configuration and envelope sender
  * msg_rcpt	add a recipient from an address list (an operand, an RCPT);
  *		NULL, or why it is malformed
- * msg_check	can this recipient be sent to (keymap, keys)?  EX_OK, or
- *		EX_NOUSER with m->err saying why
+ * msg_check	add the one mailbox of an RCPT if it can be sent to
+ *		(keymap, keys): EX_OK; EX_DATAERR if it is not exactly one
+ *		acceptable address, EX_NOUSER if it cannot be sent to, with
+ *		m->err saying why (nothing of it is kept)
  * msg_keys	each recipient's keymap line and keys (one gpg run for all
  *		that were not looked up yet, and the encrypt-to keys)
  * msg_find	the index of a recipient, or -1
@@ -92,7 +94,7 @@ void		 msg_init(struct msg *, const struct conf *,
 		    const char *host, const char *login);
 int		 msg_sender(struct msg *, const char *);
 const char	*msg_rcpt(struct msg *, const char *list);
-int		 msg_check(struct msg *, const char *addr);
+int		 msg_check(struct msg *, const char *path);
 int		 msg_keys(struct msg *);
 ssize_t		 msg_find(const struct msg *, const char *addr);
 int		 msg_refused(struct msg *, const struct rcpt *);

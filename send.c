@@ -143,6 +143,33 @@ growseen(struct msg *m)
 	return 0;
 }
 
+/*
+ * Empty a slot of m->seen.  Under linear probing a slot cannot simply be
+ * cleared: a later address whose probe went past it would no longer be
+ * found.  Each entry further along the run that may move into the hole
+ * (its home slot is not between the hole and it) moves there, leaving a
+ * new hole, until the run ends (Knuth's Algorithm R, 6.4): the table is
+ * then as if the address had never been added.
+ */
+static void
+unseen(struct msg *m, size_t *slot)
+{
+	size_t	mask = m->nseen - 1, i = slot - m->seen, j = i, home;
+
+	for (;;) {
+		m->seen[i] = 0;
+		do {
+			j = (j + 1) & mask;
+			if (m->seen[j] == 0)
+				return;
+			home = addrhash(m->r[m->seen[j] - 1].addr) & mask;
+		} while (i <= j ? i < home && home <= j :
+		    i < home || home <= j);
+		m->seen[i] = m->seen[j];
+		i = j;
+	}
+}
+
 static int
 addrcpt(struct msg *m, const char *addr)
 {
@@ -165,6 +192,19 @@ addrcpt(struct msg *m, const char *addr)
 	return 0;
 }
 
+/* One addr-spec, unless it is there already: NULL, or why not. */
+static const char *
+addone(struct msg *m, const char *addr)
+{
+	const char	*why;
+
+	if ((why = addr_routed(addr)) != NULL)
+		return why;
+	if (addrcpt(m, addr) == -1)
+		return errno == E2BIG ? "too many recipients" : "out of memory";
+	return NULL;
+}
+
 const char *
 msg_rcpt(struct msg *m, const char *list)
 {
@@ -174,13 +214,9 @@ msg_rcpt(struct msg *m, const char *list)
 	int		 r;
 
 	addrlist_init(&al, list);
-	while ((r = addrlist_next(&al, addr, sizeof(addr), &why)) == 1) {
-		if ((why = addr_routed(addr)) != NULL)
+	while ((r = addrlist_next(&al, addr, sizeof(addr), &why)) == 1)
+		if ((why = addone(m, addr)) != NULL)
 			return why;
-		if (addrcpt(m, addr) == -1)
-			return errno == E2BIG ? "too many recipients" :
-			    "out of memory";
-	}
 	return r == -1 ? why : NULL;
 }
 
@@ -445,24 +481,43 @@ freekeys(struct rcpt *r)
 	r->nq = 0;
 }
 
-int
-msg_check(struct msg *m, const char *addr)
+/* Take back the recipients from index n on, the newest first. */
+static void
+droprcpts(struct msg *m, size_t n)
 {
-	const char	*why;
-	char		 buf[80];
+	while (m->nr > n) {
+		m->nr--;
+		unseen(m, seenslot(m, m->r[m->nr].addr));
+		freekeys(&m->r[m->nr]);
+	}
+}
+
+/*
+ * Exactly one mailbox (RCPT's forward-path): a list or a group is refused
+ * whole, so that a reply is about one recipient.  One that cannot be sent
+ * to is taken back out.
+ */
+int
+msg_check(struct msg *m, const char *path)
+{
+	struct addrlist	 al;
+	const char	*why = NULL;
+	char		 buf[80], addr[ADDR_MAX + 1], more[ADDR_MAX + 1];
 	size_t		 n = m->nr;
 	int		 ex;
 
-	if ((why = msg_rcpt(m, addr)) != NULL) {
-		msg_fail(m, "%s: %s", safestr(addr, buf, sizeof(buf)), why);
+	addrlist_init(&al, path);
+	if (addrlist_next(&al, addr, sizeof(addr), &why) != 1 ||
+	    addrlist_next(&al, more, sizeof(more), &why) != 0 ||
+	    (why = addone(m, addr)) != NULL) {
+		msg_fail(m, "%s: %s", path[0] != '\0' ? safestr(path, buf,
+		    sizeof(buf)) : "<>", why != NULL ? why : "not one address");
 		return EX_DATAERR;
 	}
 	if (m->nr == n)
 		return EX_OK;		/* a repeat */
 	if ((ex = msg_keys(m)) != EX_OK || msg_refused(m, &m->r[n])) {
-		*seenslot(m, m->r[n].addr) = 0;
-		freekeys(&m->r[n]);
-		m->nr = n;
+		droprcpts(m, n);
 		return ex != EX_OK ? ex : EX_NOUSER;
 	}
 	return EX_OK;

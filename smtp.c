@@ -3,9 +3,11 @@
  * client needs: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), so that
  * programs that submit mail this way (Alpine) are encrypted like the rest.
  *
- * A recipient that cannot be sent to is refused at RCPT, with the reason,
- * so the client learns it before it sends the message.  Each message then
- * goes through msg_send() like any other.
+ * RCPT takes exactly one mailbox (msg_check: a list or a group is 553,
+ * so that each reply is about one recipient).  A recipient that cannot be
+ * sent to is refused at RCPT, with the reason, so the client learns it
+ * before it sends the message.  Each message then goes through msg_send()
+ * like any other.
  */
 #include <ctype.h>
 #include <stdarg.h>

@@ -14,6 +14,7 @@ for name; do
 	case $name in	# room past each parser's limits
 	hdr)	max=16384 ;;	# lines of 998, armor lines of 128, 4096 held
 	conf)	max=8192 ;;	# lines of 4096
+	smtp)	max=16384 ;;	# hundreds of RCPTs: the recipients' hash grows
 	*)	max=4096 ;;	# addresses of 320, 128 tokens
 	esac
 	opts="-max_len=$max -timeout=10 -dict=fuzz/$name.dict"
