@@ -313,6 +313,15 @@ guard(const char *path, const char *const *av, char *const *env,
 	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The program's group is not the terminal's foreground group, as
+	 * ours may be: with these ignored (and so for the program), what it
+	 * writes to the terminal goes out even under "stty tostop", and a
+	 * read from it fails at once, where it would be stopped until its
+	 * deadline.
+	 */
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
 	end = now_ms() + timeout * 1000LL;
 	if (as == NULL)
 		pid = spawn(path, av, env, fds, nfds, 1);

@@ -5,7 +5,7 @@
 # an orphaned sendmail.  The real sendmail here notes that it started,
 # sleeps, and only then takes the message (t/fake-sendmail's record).
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 12
 
 mkkey alice alice@example.org
 cat >"$T/slow" <<EOF
@@ -16,6 +16,7 @@ if [ -e "$T/out/slow" ]; then
 	sleep 3
 	: >"$T/woke"
 fi
+[ -e "$T/out/say" ] && echo "the real sendmail says hello" >&2
 exec "$ABS/t/fake-sendmail" "\$@"
 EOF
 chmod 755 "$T/slow"
@@ -60,3 +61,22 @@ c=$(call_of alice@example.org)
 opened alice "$T/out/${c:-1}.msg" >"$T/got"
 check_same "which alice's key decrypts to the original" "$T/got" "$T/in"
 is "$(queued_entries | wc -l)" 0 "and the queue is empty"
+
+# The real sendmail runs in a process group of its own, which is not the
+# terminal's foreground group: under "stty tostop" what it writes to the
+# terminal must still go out, not stop it until its deadline.
+if command -v script >/dev/null 2>&1; then
+	reset_out
+	: >"$T/out/say"
+	timeout 30 script -qec "stty tostop; '$PGPSENDMAIL' -i alice@example.org <'$T/in'; echo rc=\$?" \
+	    /dev/null </dev/null >"$T/tty" 2>&1
+	st=$?
+	rm -f "$T/out/say"
+	is "$st" 0 "on a terminal with tostop, a send whose real sendmail writes to it ends (not stopped)"
+	check "and exits 0" grep -q 'rc=0' "$T/tty"
+	check "what the real sendmail wrote reaches the terminal" grep -q 'the real sendmail says hello' "$T/tty"
+else
+	skip "a send on a terminal with tostop ends" "no script(1)"
+	skip "and exits 0" "no script(1)"
+	skip "what the real sendmail wrote reaches the terminal" "no script(1)"
+fi
