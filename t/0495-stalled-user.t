@@ -69,7 +69,9 @@ t1=$(date +%s)
 rm -f "$T/stop-nobody"
 check "root's -q, nobody's real sendmail stopping itself, takes about one deadline, not three ($((t1 - t0)) s)" \
     test $((t1 - t0)) -lt 7
-is "$(grep -c '^nobody$' "$T/out/calls" 2>/dev/null)" 1 "it ran nobody's real sendmail once"
+# (at most: under load the deadline may come before it has said so)
+check "it ran nobody's real sendmail at most once ($(grep -c '^nobody$' "$T/out/calls" 2>/dev/null))" \
+    test "$(grep -c '^nobody$' "$T/out/calls" 2>/dev/null)" -le 1
 is "$(grep -l 'run as nobody, did not finish within 3 s' "$T"/spool/q/*/*.err 2>/dev/null | wc -l)" 1 \
     "one entry of nobody's says it did not finish"
 is "$(find "$T/spool/q" -type f ! -name '*.err' -user nobody | wc -l)" 3 "nobody's three entries stay queued"
