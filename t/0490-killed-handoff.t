@@ -39,7 +39,7 @@ while [ ! -s "$T/started" ] && [ $i -lt 200 ]; do
 done
 check "the real sendmail started" test -s "$T/started"
 kill -KILL "$pid"
-wait "$pid"
+{ wait "$pid"; } 2>/dev/null
 is "$?" 137 "pgpsendmail is SIGKILLed while the real sendmail sleeps"
 sm=$(cat "$T/started" 2>/dev/null)
 i=0
