@@ -6,14 +6,12 @@
  * each flavor has the list of options it is known to take in the meaning
  * the caller meant, and only those go on.
  */
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,7 +44,7 @@ static const unsigned int takes[] = {
 };
 
 #ifndef HANDOFF_TIMEOUT
-#define HANDOFF_TIMEOUT	300	/* s root's -q waits for a user's sendmail */
+#define HANDOFF_TIMEOUT	300	/* s we wait for the real sendmail */
 #endif
 
 #define ALPHA	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -198,30 +196,52 @@ status(const struct conf *c, int ws, char *tail, char *err, size_t errlen)
 }
 
 /*
+ * Run the real sendmail through a guard (run_guarded), with a deadline:
+ * if we die while it runs, it dies before it commits, and so never
+ * delivers what our queue still holds.  who: ", run as NAME" or "".
+ * A sendmail killed at its deadline gives EX_TEMPFAIL.
+ */
+static int
+guarded(const struct conf *c, const char **av, const int *fds,
+    const struct run_as *as, int out, const char *who, char *err,
+    size_t errlen)
+{
+	char	tail[256];
+	int	ws, r;
+
+	r = run_guarded(c->sendmail[0], av, env, fds, 3, as, HANDOFF_TIMEOUT,
+	    out, tail, sizeof(tail), &ws);
+	if (r == -1)
+		return notrun(c, errno, err, errlen);
+	if (r == 1) {
+		snprintf(err, errlen, "%s%s did not finish within %d s",
+		    c->sendmail[0], who, HANDOFF_TIMEOUT);
+		return EX_TEMPFAIL;
+	}
+	return status(c, ws, tail, err, errlen);
+}
+
+/*
  * Root's queue run: the real sendmail as the entry's owner, with that
  * user's groups, in a session of its own, its output into a pipe of ours
- * (not root's terminal), and a deadline, since its owner may stop it.
+ * (not root's terminal).
  */
 static int
 sendas(const struct conf *c, const char **av, int rfd, uid_t as, char *err,
     size_t errlen)
 {
 	struct passwd	*pw;
-	struct pollfd	 pfd[2];
+	struct run_as	 ra;
 	gid_t		*groups = NULL, *ng, gid;
-	char		 name[256], buf[512], tail[256] = "";
-	size_t		 taillen = 0;
-	int		 op[2], fds[3], pidfd, ngroups = 16, k, ws, eno, killed = 0;
-	time_t		 end;
-	pid_t		 pid, w;
-	ssize_t		 r;
+	char		 name[256], who[300];
+	int		 op[2], fds[3], ngroups = 16, k, ex;
 
 	errno = 0;
 	if ((pw = getpwuid(as)) == NULL) {
 		if (errno != 0) {
 			snprintf(err, errlen, "looking up uid %lu: %s",
 			    (unsigned long)as, strerror(errno));
-			return EX_TEMPFAIL;
+			return EX_OSERR;
 		}
 		snprintf(err, errlen, "the entry's owner, uid %lu, is no user "
 		    "here", (unsigned long)as);
@@ -260,63 +280,16 @@ sendas(const struct conf *c, const char **av, int rfd, uid_t as, char *err,
 	}
 	fds[0] = rfd;
 	fds[1] = fds[2] = op[1];
-	pid = run_spawn_as(c->sendmail[0], av, env, fds, 3, as, gid, groups,
-	    ngroups);
-	eno = errno;
+	ra.uid = as;
+	ra.gid = gid;
+	ra.groups = groups;
+	ra.ngroups = ngroups;
+	snprintf(who, sizeof(who), ", run as %s,", name);
+	ex = guarded(c, av, fds, &ra, op[0], who, err, errlen);
 	free(groups);
+	close(op[0]);
 	close(op[1]);
-	if (pid == -1) {
-		close(op[0]);
-		return notrun(c, eno, err, errlen);
-	}
-	fcntl(op[0], F_SETFL, fcntl(op[0], F_GETFL) | O_NONBLOCK);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	end = time(NULL) + HANDOFF_TIMEOUT;
-	for (;;) {
-		if ((w = waitpid(pid, &ws, WNOHANG)) == pid)
-			break;
-		if (w == -1 && errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			kill(pid, SIGKILL);
-			killed = 2;
-			break;
-		}
-		if (time(NULL) >= end) {
-			kill(pid, SIGKILL);
-			killed = 1;
-			break;
-		}
-		pfd[0].fd = op[0];
-		pfd[1].fd = pidfd;
-		pfd[0].events = pfd[1].events = POLLIN;
-		/* Without a pidfd (an old kernel), look again every 100 ms. */
-		if (poll(pfd, 2, pidfd == -1 ? 100 : 1000) > 0 &&
-		    pfd[0].revents) {
-			if ((r = read(op[0], buf, sizeof(buf))) > 0)
-				run_keeptail(tail, &taillen, sizeof(tail), buf, r);
-			else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-				close(op[0]);
-				op[0] = -1;
-			}
-		}
-	}
-	if (killed)
-		while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
-			;
-	while (op[0] != -1 && (r = read(op[0], buf, sizeof(buf))) > 0)
-		run_keeptail(tail, &taillen, sizeof(tail), buf, r);
-	if (op[0] != -1)
-		close(op[0]);
-	if (pidfd != -1)
-		close(pidfd);
-	if (killed == 2)
-		return EX_OSERR;
-	if (killed) {
-		snprintf(err, errlen, "%s, run as %s, did not finish within %d s",
-		    c->sendmail[0], name, HANDOFF_TIMEOUT);
-		return EX_UNAVAILABLE;
-	}
-	return status(c, ws, tail, err, errlen);
+	return ex;
 }
 
 int
@@ -327,9 +300,7 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	const char	**av;
 	char		  self[64];
 	size_t		  i, k;
-	char		  none[1] = "";
-	pid_t		  pid;
-	int		  ws, rfd, ex, fds[3];
+	int		  rfd, ex, fds[3];
 
 	if ((av = baseargv(c, n + nopt + 6, &k)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -363,32 +334,21 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 		close(rfd);
 		return EX_OSERR;
 	}
-	if (as != (uid_t)-1) {
+	if (as != (uid_t)-1)
 		ex = sendas(c, av, rfd, as, err, errlen);
-		free(av);
-		close(rfd);
-		return ex;
-	}
-	/*
-	 * Its stdout goes to our stderr, with its own: what it says is for
-	 * the caller to read, and under -bs our stdout is the SMTP client's.
-	 */
-	fds[0] = rfd;
-	fds[1] = fds[2] = 2;
-	if ((pid = run_spawn(c->sendmail[0], av, env, fds, 3)) == -1) {
-		ex = notrun(c, errno, err, errlen);
-		free(av);
-		close(rfd);
-		return ex;
+	else {
+		/*
+		 * Its stdout goes to our stderr, with its own: what it says
+		 * is for the caller to read, and under -bs our stdout is the
+		 * SMTP client's.
+		 */
+		fds[0] = rfd;
+		fds[1] = fds[2] = 2;
+		ex = guarded(c, av, fds, NULL, -1, "", err, errlen);
 	}
 	free(av);
 	close(rfd);
-	while (waitpid(pid, &ws, 0) == -1)
-		if (errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			return EX_OSERR;
-		}
-	return status(c, ws, none, err, errlen);
+	return ex;
 }
 
 /*

@@ -11,10 +11,14 @@
  * backend_send	hand one finished output (fd, read from offset base) to
  *		the real sendmail with those options, from sender (NULL:
  *		no -f, the real sendmail chooses), for the recipients
- *		given, and wait; EX_OK, or a sysexit with err set.  With
+ *		given, and wait; EX_OK, or a sysexit with err set:
+ *		EX_TEMPFAIL when it was killed after HANDOFF_TIMEOUT
+ *		seconds (never to be our exit status).  It is killed too,
+ *		through a guard (run_guarded), if we die while it runs, so
+ *		that it never delivers what our queue still holds.  With
  *		as other than (uid_t)-1, root runs it as that user, in a
  *		session of its own, its output kept (its last line goes
- *		into err), killed after HANDOFF_TIMEOUT seconds
+ *		into err)
  * backend_notice	mail a notice of ours (header made here, text given)
  *		to one address from the null sender (as backend_send runs
  *		as as); EX_OK or a sysexit

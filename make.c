@@ -525,6 +525,8 @@ sendone(struct msg *m, struct outputs *o, struct output *out, size_t *done)
 		snprintf(m->queued, sizeof(m->queued), "%s", m->err);
 		return EX_OK;
 	}
+	if (ex == EX_TEMPFAIL)
+		ex = EX_UNAVAILABLE;	/* killed at its deadline: 75 means kept */
 	if (*done > 0)
 		msg_fail(m, "%s (%zu recipient%s had their copy already)",
 		    m->err, *done, *done > 1 ? "s" : "");

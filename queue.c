@@ -24,6 +24,8 @@ struct run {
 	const char		*host;
 	time_t			 now;
 	int			 sent, deferred, expired;
+	uid_t			*stalled;	/* see stall() */
+	size_t			 nstalled;
 };
 
 static const char *
@@ -40,20 +42,25 @@ joinrcpt(const struct envelope *e, char *buf, size_t len)
 
 /*
  * An entry past its lifetime: tell its sender, by mail from the null
- * sender, with nothing of the message (no body, no Subject), and drop it.
+ * sender, with nothing of the message (no body, no Subject).  EX_OK when
+ * the entry may go: the real sendmail has taken the notice, or there is
+ * nobody to tell.  Otherwise the entry stays, and each later run tries the
+ * notice again (never the message): a message is not dropped unheard.
  */
-static void
-giveup(struct run *r, const struct entry *en, uid_t as)
+static int
+giveup(struct run *r, const struct entry *en, uid_t as, const char *rcpts)
 {
-	char	rcpts[1024], err[ERRLEN], text[2048];
+	char	err[ERRLEN], text[2048];
+	int	ex;
 
-	joinrcpt(&en->env, rcpts, sizeof(rcpts));
-	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=expired "
-	    "after %lld s (%s)", en->msg, en->name, en->env.sender, rcpts,
-	    (long long)(r->now - en->env.time), en->env.lasterr);
 	if (strcmp(en->env.sender, "<>") == 0 ||
-	    addr_check(en->env.sender) != NULL)
-		return;		/* nobody to tell */
+	    addr_check(en->env.sender) != NULL) {
+		syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s "
+		    "status=expired after %lld s (%s), nobody to tell",
+		    en->msg, en->name, en->env.sender, rcpts,
+		    (long long)(r->now - en->env.time), en->env.lasterr);
+		return EX_OK;
+	}
 	snprintf(text, sizeof(text),
 	    "pgpsendmail on %s could not hand a message of yours to the mail "
 	    "system\nfor %lld hours, and has given up.\n\n"
@@ -64,9 +71,49 @@ giveup(struct run *r, const struct entry *en, uid_t as)
 	    en->env.date ? en->env.date : "unknown",
 	    en->env.msgid ? en->env.msgid : "unknown", rcpts,
 	    en->env.lasterr[0] ? en->env.lasterr : "unknown");
-	backend_notice(r->conf, r->host, en->env.sender,
+	ex = backend_notice(r->conf, r->host, en->env.sender,
 	    "Undelivered Mail: given up by pgpsendmail", text, as, err,
 	    sizeof(err));
+	if (ex == EX_OK)
+		syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s "
+		    "status=expired after %lld s (%s), sender told",
+		    en->msg, en->name, en->env.sender, rcpts,
+		    (long long)(r->now - en->env.time), en->env.lasterr);
+	else
+		syslog(LOG_ERR, "queue %s/%s: from=<%s> to=%s "
+		    "status=expired after %lld s (%s), but the notice to the "
+		    "sender was not sent (%s): kept, to tell the sender later",
+		    en->msg, en->name, en->env.sender, rcpts,
+		    (long long)(r->now - en->env.time), en->env.lasterr, err);
+	return ex;
+}
+
+/*
+ * A user whose real sendmail ran out its deadline in this run (it may be
+ * stopped on purpose): the rest of that user's entries wait for the next
+ * run, so that one user costs a run one deadline, not one per entry.
+ */
+static int
+stalled(const struct run *r, uid_t who)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nstalled; i++)
+		if (r->stalled[i] == who)
+			return 1;
+	return 0;
+}
+
+static void
+stall(struct run *r, uid_t who)
+{
+	uid_t	*n;
+
+	if (stalled(r, who) || (n = reallocarray(r->stalled, r->nstalled + 1,
+	    sizeof(*n))) == NULL)
+		return;
+	r->stalled = n;
+	r->stalled[r->nstalled++] = who;
 }
 
 /*
@@ -92,7 +139,8 @@ retry(struct spool *s, struct entry *en, void *arg)
 	struct stat	 st;
 	char		 err[ERRLEN], rcpts[1024];
 	const char	*why;
-	uid_t		 as;
+	uid_t		 as, who;
+	int		 ex;
 
 	if (en->bad) {
 		syslog(LOG_ERR, "queue %s/%s: not an entry of ours (no "
@@ -119,29 +167,42 @@ retry(struct spool *s, struct entry *en, void *arg)
 		if (st.st_uid != 0)
 			as = st.st_uid;
 	}
+	who = as != (uid_t)-1 ? as : geteuid();
+	if (stalled(r, who)) {
+		syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s "
+		    "status=skipped (the real sendmail, run as uid %lu, did "
+		    "not finish in time earlier in this run)", en->msg,
+		    en->name, en->env.sender, rcpts, (unsigned long)who);
+		return 0;
+	}
 	if (r->now - en->env.time > r->conf->lifetime) {
 		if (why != NULL)
 			snprintf(en->env.lasterr, sizeof(en->env.lasterr),
 			    "%s", why);
-		giveup(r, en, as);
-		spool_remove(s, en);
-		r->expired++;
+		if ((ex = giveup(r, en, as, rcpts)) == EX_OK) {
+			spool_remove(s, en);
+			r->expired++;
+		} else if (ex == EX_TEMPFAIL)
+			stall(r, who);
 		return 0;
 	}
 	if (why != NULL) {
 		snprintf(err, sizeof(err), "%s", why);
 		goto deferred;
 	}
-	if (backend_send(r->conf, en->env.implicit ? NULL : en->env.sender,
+	ex = backend_send(r->conf, en->env.implicit ? NULL : en->env.sender,
 	    (const char *const *)en->env.opts, en->env.nopts, en->fd, en->base,
 	    (const char *const *)en->env.rcpt, en->env.nrcpt, as, err,
-	    sizeof(err)) == EX_OK) {
+	    sizeof(err));
+	if (ex == EX_OK) {
 		spool_remove(s, en);
 		syslog(LOG_INFO, "queue %s/%s: from=<%s> to=%s status=sent",
 		    en->msg, en->name, en->env.sender, rcpts);
 		r->sent++;
 		return 0;
 	}
+	if (ex == EX_TEMPFAIL)
+		stall(r, who);
 deferred:
 	spool_fail(s, en->msg, en->name, en->env.attempts + 1, err);
 	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=deferred "
@@ -164,6 +225,7 @@ queue_run(const struct conf *c, const char *host, char *err, size_t errlen)
 	r.now = time(NULL);
 	spool_clean(&s);
 	spool_scan(&s, 1, retry, &r);
+	free(r.stalled);
 	close(s.dirfd);
 	close(s.tmpfd);
 	close(s.qfd);
