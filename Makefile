@@ -121,7 +121,7 @@ fuzz/build/conf: fuzz/conf.c fuzz/build/keymap.o
 # gpg and the real sendmail are stand-ins in fuzz/smtp.c.
 SMTP_OBJS = fuzz/build/smtp.o fuzz/build/send.o fuzz/build/make.o \
     fuzz/build/keymap.o fuzz/build/input.o fuzz/build/rfc5322.o \
-    fuzz/build/armor.o fuzz/build/spool.o
+    fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o
 
 fuzz/build/smtp: fuzz/smtp.c $(SMTP_OBJS)
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=input_line \

@@ -48,17 +48,24 @@ joinrcpt(const struct envelope *e, char *buf, size_t len)
  * notice again (never the message): a message is not dropped unheard.
  */
 static int
-giveup(struct run *r, const struct entry *en, uid_t as, const char *rcpts)
+giveup(struct run *r, const struct entry *en, uid_t as, const char *from,
+    const char *rcpts)
 {
-	char	err[ERRLEN], text[2048];
+	char	err[ERRLEN], text[2048], date[200], msgid[200], last[300];
 	int	ex;
+
+	safestr(en->env.date ? en->env.date : "unknown", date, sizeof(date));
+	safestr(en->env.msgid ? en->env.msgid : "unknown", msgid,
+	    sizeof(msgid));
+	safestr(en->env.lasterr[0] ? en->env.lasterr : "unknown", last,
+	    sizeof(last));
 
 	if (strcmp(en->env.sender, "<>") == 0 ||
 	    addr_check(en->env.sender) != NULL) {
 		syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s "
 		    "status=expired after %lld s (%s), nobody to tell",
-		    en->msg, en->name, en->env.sender, rcpts,
-		    (long long)(r->now - en->env.time), en->env.lasterr);
+		    en->msg, en->name, from, rcpts,
+		    (long long)(r->now - en->env.time), last);
 		return EX_OK;
 	}
 	snprintf(text, sizeof(text),
@@ -67,24 +74,22 @@ giveup(struct run *r, const struct entry *en, uid_t as, const char *rcpts)
 	    "  Date:        %s\n  Message-ID:  %s\n"
 	    "  Recipients:  %s\n  Last error:  %s\n\n"
 	    "Nothing of the message is included here.\n",
-	    r->host, (long long)(r->now - en->env.time) / 3600,
-	    en->env.date ? en->env.date : "unknown",
-	    en->env.msgid ? en->env.msgid : "unknown", rcpts,
-	    en->env.lasterr[0] ? en->env.lasterr : "unknown");
+	    r->host, (long long)(r->now - en->env.time) / 3600, date, msgid,
+	    rcpts, last);
 	ex = backend_notice(r->conf, r->host, en->env.sender,
 	    "Undelivered Mail: given up by pgpsendmail", text, as, err,
 	    sizeof(err));
 	if (ex == EX_OK)
 		syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s "
 		    "status=expired after %lld s (%s), sender told",
-		    en->msg, en->name, en->env.sender, rcpts,
-		    (long long)(r->now - en->env.time), en->env.lasterr);
+		    en->msg, en->name, from, rcpts,
+		    (long long)(r->now - en->env.time), last);
 	else
 		syslog(LOG_ERR, "queue %s/%s: from=<%s> to=%s "
 		    "status=expired after %lld s (%s), but the notice to the "
 		    "sender was not sent (%s): kept, to tell the sender later",
-		    en->msg, en->name, en->env.sender, rcpts,
-		    (long long)(r->now - en->env.time), en->env.lasterr, err);
+		    en->msg, en->name, from, rcpts,
+		    (long long)(r->now - en->env.time), last, err);
 	return ex;
 }
 
@@ -117,18 +122,24 @@ stall(struct run *r, uid_t who)
 }
 
 /*
- * Why an entry cannot be handed on, or NULL: options or a sender that a
- * sender's pgpsendmail would have refused, by the same rules (the entry
- * was damaged).  Such an entry waits, said to do so, and is given up at
+ * Why an entry cannot be handed on, or NULL: options, a sender or a
+ * recipient that a sender's pgpsendmail would have refused, by the same
+ * rules (the entry was damaged).  Such an entry waits, said to do so, and is given up at
  * queue-lifetime like any other.
  */
 static const char *
 unsendable(const struct envelope *e)
 {
+	size_t	i;
+
 	if (!backend_optsok((const char *const *)e->opts, e->nopts))
 		return "options pgpsendmail would not pass on";
 	if (strcmp(e->sender, "<>") != 0 && addr_check(e->sender) != NULL)
 		return "a sender pgpsendmail would not take";
+	for (i = 0; i < e->nrcpt; i++)
+		if (addr_check(e->rcpt[i]) != NULL ||
+		    addr_routed(e->rcpt[i]) != NULL)
+			return "a recipient pgpsendmail would not take";
 	return NULL;
 }
 
@@ -137,7 +148,7 @@ retry(struct spool *s, struct entry *en, void *arg)
 {
 	struct run	*r = arg;
 	struct stat	 st;
-	char		 err[ERRLEN], rcpts[1024];
+	char		 err[ERRLEN], raw[1024], rcpts[1024], from[ADDR_MAX + 1];
 	const char	*why;
 	uid_t		 as, who;
 	int		 ex;
@@ -149,7 +160,10 @@ retry(struct spool *s, struct entry *en, void *arg)
 		return 0;
 	}
 	why = unsendable(&en->env);
-	joinrcpt(&en->env, rcpts, sizeof(rcpts));
+	/* An entry's strings reach the log and a notice only made safe. */
+	safestr(en->env.sender, from, sizeof(from));
+	joinrcpt(&en->env, raw, sizeof(raw));
+	safestr(raw, rcpts, sizeof(rcpts));
 
 	/*
 	 * Root hands each entry on (and its notice, when given up) as the
@@ -172,14 +186,14 @@ retry(struct spool *s, struct entry *en, void *arg)
 		syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s "
 		    "status=skipped (the real sendmail, run as uid %lu, did "
 		    "not finish in time earlier in this run)", en->msg,
-		    en->name, en->env.sender, rcpts, (unsigned long)who);
+		    en->name, from, rcpts, (unsigned long)who);
 		return 0;
 	}
 	if (r->now - en->env.time > r->conf->lifetime) {
 		if (why != NULL)
 			snprintf(en->env.lasterr, sizeof(en->env.lasterr),
 			    "%s", why);
-		if ((ex = giveup(r, en, as, rcpts)) == EX_OK) {
+		if ((ex = giveup(r, en, as, from, rcpts)) == EX_OK) {
 			spool_remove(s, en);
 			r->expired++;
 		} else if (ex == EX_TEMPFAIL)
@@ -197,7 +211,7 @@ retry(struct spool *s, struct entry *en, void *arg)
 	if (ex == EX_OK) {
 		spool_remove(s, en);
 		syslog(LOG_INFO, "queue %s/%s: from=<%s> to=%s status=sent",
-		    en->msg, en->name, en->env.sender, rcpts);
+		    en->msg, en->name, from, rcpts);
 		r->sent++;
 		return 0;
 	}
@@ -206,7 +220,7 @@ retry(struct spool *s, struct entry *en, void *arg)
 deferred:
 	spool_fail(s, en->msg, en->name, en->env.attempts + 1, err);
 	syslog(LOG_NOTICE, "queue %s/%s: from=<%s> to=%s status=deferred "
-	    "(%s)", en->msg, en->name, en->env.sender, rcpts, err);
+	    "(%s)", en->msg, en->name, from, rcpts, err);
 	r->deferred++;
 	return 0;
 }

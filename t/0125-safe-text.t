@@ -4,7 +4,7 @@
 # overrides and isolates are shown as escapes (\x1b, \u202e), never as
 # themselves.  An address that holds one is refused.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 19
 
 esc=$(printf '\033')
 bidi=$(printf '\342\200\256')	# U+202E RIGHT-TO-LEFT OVERRIDE
@@ -57,3 +57,21 @@ done
 send -bp </dev/null
 check "-bp lists the entry" grep -q 'vil@example.org' "$T/stdout"
 check "-bp prints none of what was written into the entry as itself" not raw "$T/stdout"
+
+# -q: a recipient changed by hand is not handed on, and when the entry is
+# given up its notice shows what was written into it only as escapes.
+reset_out
+timeout 60 "$PGPSENDMAIL" -q </dev/null >"$T/q.out" 2>&1
+is "$(grep -lx -- -- "$T"/out/*.argv 2>/dev/null | wc -l | tr -d ' ')" 0 \
+    "-q does not hand on an entry whose recipient pgpsendmail would refuse"
+send -bp </dev/null
+check "-bp says why" grep -q 'a recipient pgpsendmail would not take' "$T/stdout"
+for f in "$T"/spool/q/*/1; do
+	sed -i "s/^time .*/time 1000000000/; s/^date .*/date Mon ${esc}]0;x$(printf '\007')${bidi}/" "$f"
+done
+reset_out
+timeout 60 "$PGPSENDMAIL" -q </dev/null >"$T/q.out" 2>&1
+notice=$(grep -lx -- '<>' "$T"/out/*.argv 2>/dev/null | head -n 1)
+check "past its lifetime it is given up with a notice" test -n "$notice"
+check "the notice holds nothing of the entry as itself" not raw "${notice%.argv}.msg"
+check "but shows it as escapes" grep -qF 'Date:        Mon \x1b]0;x\x07\u202e' "${notice%.argv}.msg"
