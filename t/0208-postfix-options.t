@@ -18,12 +18,7 @@ flock -w 600 9 || pf_cannot "no lock on $PF_LOCK"
 was_running=
 if timeout 30 postfix status >/dev/null 2>&1; then
 	was_running=1
-	timeout 60 postfix stop >/dev/null 2>&1 9>&-
-	i=0
-	while timeout 10 postfix status >/dev/null 2>&1 && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	pf_stop
 fi
 trap 'st=$?; rm -f $mine; [ -n "$was_running" ] && timeout 60 postfix start >/dev/null 2>&1 9>&-; cleanup; [ "$st" -eq 0 ] && [ "$failed" -ne 0 ] && st=1; exit $st' EXIT
 mine=

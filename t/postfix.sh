@@ -49,17 +49,19 @@ pf_cannot() {
 addr() { printf 'pgpsm-%s@%s' "$1" "$PF_DOMAIN"; }	# addr NAME: NAME's address
 maildir() { printf '%s/Maildir' "$(getent passwd "pgpsm-$1" | cut -d: -f6)"; }
 
+pf_stop() {	# pf_stop: Postfix stopped, its master gone (bounded)
+	timeout 60 postfix stop >/dev/null 2>&1 9>&-
+	# master exits a moment after "postfix stop"; wait for it, bounded
+	_i=0
+	while timeout 10 postfix status >/dev/null 2>&1 && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
 pf_cleanup() {
 	[ -n "$pf_saved$pf_started$pf_created$pf_syslog_started" ] || return 0
-	if [ -n "$pf_started" ]; then
-		timeout 60 postfix stop >/dev/null 2>&1 9>&-
-		# master exits a moment after "postfix stop"; wait for it, bounded
-		_i=0
-		while timeout 10 postfix status >/dev/null 2>&1 && [ $_i -lt 100 ]; do
-			sleep 0.1
-			_i=$((_i + 1))
-		done
-	fi
+	[ -z "$pf_started" ] || pf_stop
 	if [ -n "$pf_saved" ]; then
 		cp -p "$PF_BACKUP" /etc/postfix/main.cf && rm -f "$PF_BACKUP"
 		[ -n "$pf_started" ] || timeout 60 postfix reload >/dev/null 2>&1 9>&-
