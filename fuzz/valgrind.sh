@@ -51,6 +51,12 @@ vg() {
 	    --log-file="$T/vg/$name.%p" "$bin" "$@" >"$T/stdout" 2>"$T/err"
 	st=$?
 	calls=$(ls "$T/out" | grep -c '\.msg$')
+	# Valgrind 3.19 (Debian 12) knows no pidfd_open (434): it says so
+	# and returns ENOSYS, and run.c's guard falls back to polling.  That
+	# warning is valgrind's, not a finding: drop it, keep the rest.
+	for _f in "$T/vg/$name".*; do
+		[ -f "$_f" ] && sed -i '/WARNING: unhandled amd64-linux syscall: 434$/,+4d' "$_f"
+	done
 	if [ "$st" -ne "$want" ]; then
 		fail "$name: exit $st, want $want"
 		cat "$T/err" "$T/vg/$name".*
