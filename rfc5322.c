@@ -65,11 +65,6 @@ hdr_push(struct hdr *h, size_t off, size_t len, size_t namelen)
 }
 
 /*
- * The length of the field name that starts line, or 0 if the line is not
- * a field: printable ASCII but ':', then optional blanks (obsolete
- * syntax), then ':'.
- */
-/*
  * Can this start of a line, not yet complete, still be a field?  It can
  * while it is a field name, maybe followed by blanks: then the rest must
  * be read.  Once it cannot, the line is body and need not be held.
@@ -91,6 +86,11 @@ maybefield(const char *line, size_t len, int fields)
 	return i == len || line[i] == ':';
 }
 
+/*
+ * The length of the field name that starts line, or 0 if the line is not
+ * a field: printable ASCII but ':', then optional blanks (obsolete
+ * syntax), then ':'.
+ */
 static size_t
 fieldname(const char *line, size_t len)
 {
