@@ -17,7 +17,7 @@
  * msg_fail	a failure: into m->err and m->report, and to stderr unless
  *		m->quiet or m->defer
  * msg_make	make every output of a checked message and hand them off
- *		(make.c)
+ *		(out.c)
  * msg_header	read the header section from m->in; with m->t, add the
  *		recipients it names
  * msg_send	read the message from m->in, encrypt, hand off; EX_OK or a

@@ -1,6 +1,6 @@
 /*
  * fuzz/smtp.c: libFuzzer harness for the -bs dialogue (smtp.c) and what
- * it drives in send.c and make.c: recipients and their hash, the keymap,
+ * it drives in send.c, msg.c and out.c: recipients and their hash, the keymap,
  * the plan of outputs, DATA.
  *
  * The input is what the client sends.  gpg and the real sendmail are
