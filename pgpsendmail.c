@@ -25,8 +25,15 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "pgpsendmail.h"
+#include "backend.h"
+#include "input.h"
+#include "keymap.h"
+#include "msg.h"
+#include "queue.h"
+#include "send.h"
+#include "smtp.h"
 #include "text.h"
+#include "verify.h"
 
 enum mode {
 	MODE_DELIVER,	/* -bm: the default */

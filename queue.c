@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pgpsendmail.h"
+#include "backend.h"
+#include "keymap.h"
+#include "queue.h"
 #include "rfc5322.h"
 #include "spool.h"
 #include "text.h"
