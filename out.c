@@ -618,8 +618,13 @@ out_make(struct msg *m)
 	o->nopts = backend_opts(m->conf, m->pass, o->opts);
 	fieldsafe(&m->h, "Date", o->date, sizeof(o->date));
 	fieldsafe(&m->h, "Message-ID", o->msgid, sizeof(o->msgid));
-	o->spooled = spool_init(&o->sp, m->conf->spool, m->err,
-	    sizeof(m->err)) == 0 && spool_begin(&o->sp, &o->sm) == 0;
+	/* Without a queue, the outputs are anonymous files (openout). */
+	if (spool_init(&o->sp, m->conf->spool, m->err, sizeof(m->err)) == 0) {
+		if (spool_begin(&o->sp, &o->sm) == 0)
+			o->spooled = 1;
+		else
+			spool_close(&o->sp);
+	}
 	if ((ex = plan(m, o)) == EX_OK && (ex = make(m, o)) == EX_OK &&
 	    (ex = commit(m, o)) == EX_OK) {
 		/* From here on the message is safe: queued, or about to go. */
@@ -631,11 +636,8 @@ out_make(struct msg *m)
 	for (i = 0; i < NOUT; i++)
 		freeout(&o->o[i], o->spooled);
 	freeout(&o->pass, o->spooled);
-	if (o->sp.dirfd != -1 && o->spooled) {
-		close(o->sp.dirfd);
-		close(o->sp.tmpfd);
-		close(o->sp.qfd);
-	}
+	if (o->spooled)
+		spool_close(&o->sp);
 	if (o->inner != NULL)
 		explicit_bzero(o->inner, o->innerlen);
 	free(o->inner);
