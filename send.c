@@ -11,17 +11,13 @@
  */
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "backend.h"
 #include "gpg.h"
