@@ -12,11 +12,11 @@ BSD_CFLAGS != pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /u
 BSD_LIBS != pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
 ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BSD_CFLAGS)
 
-OBJS = pgpsendmail.o send.o make.o verify.o smtp.o queue.o backend.o keymap.o \
-    gpg.o run.o \
+OBJS = pgpsendmail.o send.o smtp.o verify.o msg.o out.o queue.o backend.o \
+    keymap.o gpg.o run.o \
     input.o rfc5322.o armor.o spool.o text.o
-HDRS = pgpsendmail.h armor.h backend.h gpg.h input.h keymap.h rfc5322.h \
-    run.h spool.h text.h
+HDRS = armor.h backend.h gpg.h input.h keymap.h msg.h out.h queue.h \
+    rfc5322.h run.h send.h smtp.h spool.h text.h verify.h
 
 # Debian packages the build, the demo and the tests need.
 DEPS = gcc make pkg-config libbsd-dev gnupg gpg-agent perl mandoc strace
@@ -119,7 +119,8 @@ fuzz/build/conf: fuzz/conf.c fuzz/build/keymap.o
 	    fuzz/build/keymap.o $(BSD_LIBS)
 
 # gpg and the real sendmail are stand-ins in fuzz/smtp.c.
-SMTP_OBJS = fuzz/build/smtp.o fuzz/build/send.o fuzz/build/make.o \
+SMTP_OBJS = fuzz/build/smtp.o fuzz/build/send.o fuzz/build/msg.o \
+    fuzz/build/out.o \
     fuzz/build/keymap.o fuzz/build/input.o fuzz/build/rfc5322.o \
     fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o
 

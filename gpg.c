@@ -621,7 +621,7 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	size_t		  i;
 	int		  n, e;
 
-	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->narchive),
+	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->nencryptto),
 	    sizeof(*av))) == NULL)
 		return -1;
 	n = baseargs(g, av);
@@ -650,9 +650,9 @@ startjob(const struct gpg *g, struct gpgjob *j)
 		av[n++] = "--hidden-recipient";
 		av[n++] = j->hidden[i];
 	}
-	for (i = 0; i < g->narchive; i++) {
+	for (i = 0; i < g->nencryptto; i++) {
 		av[n++] = "--hidden-encrypt-to";
-		av[n++] = g->archive[i];
+		av[n++] = g->encryptto[i];
 	}
 	av[n] = NULL;
 	/*

@@ -31,8 +31,8 @@ enum {
 struct gpg {
 	const char	*path;		/* the gpg binary */
 	const char	*home;		/* the keyring's --homedir */
-	char *const	*archive;	/* added to every ciphertext, hidden */
-	size_t		 narchive;
+	char *const	*encryptto;	/* added to every ciphertext, hidden */
+	size_t		 nencryptto;
 	const char	*signkey;	/* sign with it too, or NULL */
 	int		 compress;	/* -1 gpg's default, 0 none, 1-9 */
 };

@@ -25,8 +25,15 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "pgpsendmail.h"
+#include "backend.h"
+#include "input.h"
+#include "keymap.h"
+#include "msg.h"
+#include "queue.h"
+#include "send.h"
+#include "smtp.h"
 #include "text.h"
+#include "verify.h"
 
 enum mode {
 	MODE_DELIVER,	/* -bm: the default */
@@ -314,14 +321,19 @@ main(int argc, char *argv[])
 			    80), why);
 	m.t = o.t;
 	m.in = &in;
+	/* Every mode leaves through leave(): the plaintext read is wiped. */
 	switch (o.mode) {
 	case MODE_VERIFY:
 		input_init(&in, 0, !o.i);
 		reading = o.t;
-		leave(verify(&m));
+		ex = verify(&m);
+		msg_reset(&m);
+		leave(ex);
 	case MODE_SMTP:
 		input_init(&in, 0, 1);
-		exit(smtp_serve(&m, &in));
+		ex = smtp_serve(&m, &in);
+		msg_reset(&m);
+		leave(ex);
 	default:
 		break;
 	}

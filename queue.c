@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pgpsendmail.h"
+#include "backend.h"
+#include "keymap.h"
+#include "queue.h"
 #include "rfc5322.h"
 #include "spool.h"
 #include "text.h"
@@ -240,9 +242,7 @@ queue_run(const struct conf *c, const char *host, char *err, size_t errlen)
 	spool_clean(&s);
 	spool_scan(&s, 1, retry, &r);
 	free(r.stalled);
-	close(s.dirfd);
-	close(s.tmpfd);
-	close(s.qfd);
+	spool_close(&s);
 	return EX_OK;
 }
 
@@ -297,8 +297,6 @@ queue_list(const struct conf *c, char *err, size_t errlen)
 	else
 		printf("-- %zu entr%s\n", n, n == 1 ? "y" : "ies");
 	fflush(stdout);
-	close(s.dirfd);
-	close(s.tmpfd);
-	close(s.qfd);
+	spool_close(&s);
 	return EX_OK;
 }

@@ -16,7 +16,10 @@
 #include <strings.h>
 #include <sysexits.h>
 
-#include "pgpsendmail.h"
+#include "input.h"
+#include "msg.h"
+#include "send.h"
+#include "smtp.h"
 
 #define CMDMAX	1024	/* a command line; RFC 5321 wants at least 512 */
 

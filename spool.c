@@ -128,6 +128,18 @@ fail:
 	return -1;
 }
 
+void
+spool_close(struct spool *s)
+{
+	if (s->dirfd != -1)
+		close(s->dirfd);
+	if (s->tmpfd != -1)
+		close(s->tmpfd);
+	if (s->qfd != -1)
+		close(s->qfd);
+	s->dirfd = s->tmpfd = s->qfd = -1;
+}
+
 /* Is fd still the directory named name in dirfd? */
 static int
 samedir(int dirfd, const char *name, int fd)

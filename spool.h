@@ -4,6 +4,7 @@
  *
  * spool_init	open the spool directory (its tmp/ and q/ made on demand);
  *		-1 with err set if it cannot be used by this process
+ * spool_close	close what spool_init opened (again: nothing)
  * spool_begin	start a message: its entries are made in tmp/ID/, which
  *		stays locked until the message is committed or aborted
  * spool_entry	a new entry of the message, with its envelope written and
@@ -81,6 +82,7 @@ struct entry {
 };
 
 int	spool_init(struct spool *, const char *dir, char *err, size_t errlen);
+void	spool_close(struct spool *);
 int	spool_begin(struct spool *, struct spoolmsg *);
 int	spool_entry(struct spoolmsg *, const struct envelope *, int *fd,
 	    off_t *base);

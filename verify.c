@@ -11,8 +11,12 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "pgpsendmail.h"
+#include "gpg.h"
+#include "keymap.h"
+#include "msg.h"
+#include "send.h"
 #include "text.h"
+#include "verify.h"
 
 #define WARNDAYS	30
 

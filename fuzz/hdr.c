@@ -142,7 +142,7 @@ parse(int mode, size_t rmax, size_t size, struct result *r)
 				abort();	/* passed on is not what was sent */
 		free(p);
 	}
-	/* What make.c adds to a header section that lacks them. */
+	/* What send.c adds to a header section that lacks them. */
 	hdr_add(&h, "Message-ID", "<fuzz@example.org>");
 	free(hdr_protect(&h, 0, "wrap", &len, &wrapped));
 out:
@@ -162,7 +162,7 @@ knownbug3(const uint8_t *p, size_t n)
  * Finding 4 (fuzz/findings/README): when the body begins without an
  * empty line, the armor check starts after what the first read left of
  * that line.  pgpsendmail now never passes such a message through
- * (make.c, plan), so the check's outcome does not matter and is not
+ * (out.c, plan), so the check's outcome does not matter and is not
  * compared here.
  */
 static int

@@ -1,6 +1,6 @@
 /*
  * fuzz/smtp.c: libFuzzer harness for the -bs dialogue (smtp.c) and what
- * it drives in send.c and make.c: recipients and their hash, the keymap,
+ * it drives in send.c, msg.c and out.c: recipients and their hash, the keymap,
  * the plan of outputs, DATA.
  *
  * The input is what the client sends.  gpg and the real sendmail are
@@ -42,7 +42,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "pgpsendmail.h"
+#include "backend.h"
+#include "gpg.h"
+#include "input.h"
+#include "keymap.h"
+#include "msg.h"
+#include "rfc5322.h"
+#include "smtp.h"
 
 #define LINEMAX	1024	/* smtp.c's CMDMAX */
 /* The harness's own branches are no news to the fuzzer. */
@@ -526,9 +532,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	smtp_serve(&M, &in);
 	fullcheck();
 	/* The encrypt-to keys stay for the process; this one goes on. */
-	for (k = 0; k < M.narch; k++)
-		free(M.arch[k].keys);
-	free(M.arch);
+	for (k = 0; k < M.nencryptto; k++)
+		free(M.encryptto[k].keys);
+	free(M.encryptto);
 	msg_reset(&M);
 	input_wipe(&in);
 	return 0;

@@ -26,7 +26,13 @@
 #include <unistd.h>
 
 #include "armor.h"
-#include "pgpsendmail.h"
+#include "backend.h"
+#include "gpg.h"
+#include "input.h"
+#include "keymap.h"
+#include "msg.h"
+#include "out.h"
+#include "rfc5322.h"
 #include "spool.h"
 #include "text.h"
 
@@ -38,6 +44,13 @@ enum {
 	OUT_HIDDEN = MAXAPART + 1,	/* the blind ones past MAXAPART */
 	OUT_PLAIN,
 	NOUT
+};
+
+/* Is the message encrypted already, to be passed on as it came? */
+enum passing {
+	PASS_NO,	/* no: it is encrypted here */
+	PASS_YES,	/* yes, says its header (or its body proved it) */
+	PASS_MAYBE	/* its body may be one armored message: wait and see */
 };
 
 struct output {
@@ -53,8 +66,7 @@ struct outputs {
 	struct output	 o[NOUT];
 	size_t		 napart;
 	struct output	 pass;		/* the message as it came */
-	int		 passing;	/* 1: encrypted, says its header; 2: its
-					   body may be one armored message */
+	enum passing	 passing;
 	int		 keyless;	/* someone lacks a key: no ciphertext */
 	struct armor	 armor;
 	char		*inner;		/* what is encrypted, up to the body */
@@ -154,6 +166,8 @@ plan(struct msg *m, struct outputs *o)
 	const struct rcpt	*r;
 	struct output		*out;
 	unsigned char		*visible;
+	const char		*why;
+	char			 buf[ERRLEN];
 	size_t			 i, j, k;
 	int			 bad = 0, hide, idx;
 
@@ -162,34 +176,38 @@ plan(struct msg *m, struct outputs *o)
 	 * seen by the armor check: such a message is never passed through.
 	 */
 	if (hdr_encrypted(&m->h))
-		o->passing = 1;
+		o->passing = PASS_YES;
 	else if (m->h.bodystart == NULL && armorfirst(m->in))
-		o->passing = 2;
+		o->passing = PASS_MAYBE;
 	if ((visible = calloc(m->nr, 1)) == NULL)
 		goto oserr;
 	markvisible(m, visible);
 	for (i = 0; i < m->nr; i++) {
 		r = &m->r[i];
 		if (r->e->action == ACT_REJECT) {
-			bad = msg_refused(m, r);
+			msg_fail(m, "%s", msg_refusal(r, buf, sizeof(buf)));
+			bad = 1;
 			continue;
 		}
-		if (o->passing && addrcptto(&o->pass, r->addr, m->nr) == -1)
+		if (o->passing != PASS_NO &&
+		    addrcptto(&o->pass, r->addr, m->nr) == -1)
 			goto oserr;
-		if (o->passing == 1)
+		if (o->passing == PASS_YES)
 			continue;
 		if (r->e->action == ACT_PLAIN) {
 			if (addrcptto(&o->o[OUT_PLAIN], r->addr, m->nr) == -1)
 				goto oserr;
 			continue;
 		}
-		m->defer = o->passing == 2;
-		if (msg_refused(m, r)) {
+		if ((why = msg_refusal(r, buf, sizeof(buf))) != NULL) {
+			/* Shown only if the body proves not to be encrypted. */
+			if (o->passing == PASS_MAYBE)
+				msg_defer(m, "%s", why);
+			else
+				msg_fail(m, "%s", why);
 			o->keyless = 1;
-			m->defer = 0;
 			continue;
 		}
-		m->defer = 0;
 		hide = 0;
 		if (visible[i])
 			idx = OUT_VISIBLE;
@@ -210,7 +228,7 @@ plan(struct msg *m, struct outputs *o)
 					goto oserr;
 	}
 	free(visible);
-	if (bad || (o->keyless && o->passing != 2))
+	if (bad || (o->keyless && o->passing != PASS_MAYBE))
 		return EX_NOUSER;
 	return EX_OK;
 oserr:
@@ -252,9 +270,9 @@ feed(void *ctx, const char **p)
 	o->in->n = 0;
 	if (plainfd != -1 && spool_write(plainfd, *p, n) == -1)
 		goto werr;
-	if (o->passing == 1 && spool_write(o->pass.fd, *p, n) == -1)
+	if (o->passing == PASS_YES && spool_write(o->pass.fd, *p, n) == -1)
 		goto werr;
-	if (o->passing == 2)
+	if (o->passing == PASS_MAYBE)
 		armor_feed(&o->armor, *p, n);
 	return n;
 werr:
@@ -354,7 +372,8 @@ encrypt(struct msg *m, struct outputs *o, const char *boundary)
 	int		 rc;
 
 	for (i = 0; i < OUT_PLAIN; i++)
-		if (o->o[i].nrcpt > 0 && !o->keyless && o->passing != 1) {
+		if (o->o[i].nrcpt > 0 && !o->keyless &&
+		    o->passing != PASS_YES) {
 			outs[n] = &o->o[i];
 			jobs[n++] = o->o[i].job;
 		}
@@ -414,7 +433,7 @@ make(struct msg *m, struct outputs *o)
 	if (wrapped)
 		snprintf(o->trailer, sizeof(o->trailer), "\n--%s--\n", wrapb);
 	for (i = 0; i < NOUT; i++) {
-		if (o->o[i].nrcpt == 0 || o->passing == 1 ||
+		if (o->o[i].nrcpt == 0 || o->passing == PASS_YES ||
 		    (o->keyless && i != OUT_PLAIN))
 			continue;
 		if (openout(m, o, &o->o[i]) == -1)
@@ -427,7 +446,7 @@ make(struct msg *m, struct outputs *o)
 			return EX_IOERR;
 		}
 	}
-	if (o->passing && o->pass.nrcpt > 0) {
+	if (o->passing != PASS_NO && o->pass.nrcpt > 0) {
 		if (openout(m, o, &o->pass) == -1)
 			return EX_IOERR;
 		/*
@@ -435,7 +454,7 @@ make(struct msg *m, struct outputs *o)
 		 * by its body: the header waits until the body has shown
 		 * itself, since it is plaintext if the body is not.
 		 */
-		if (o->passing == 1 &&
+		if (o->passing == PASS_YES &&
 		    spool_write(o->pass.fd, o->plain, o->plainlen) == -1) {
 			msg_fail(m, "writing a copy: %s", strerror(errno));
 			return EX_IOERR;
@@ -444,7 +463,7 @@ make(struct msg *m, struct outputs *o)
 	}
 	if ((ex = encrypt(m, o, boundary)) != EX_OK)
 		return ex;
-	if (o->passing == 2) {
+	if (o->passing == PASS_MAYBE) {
 		if ((r = armor_end(&o->armor)) == 1 &&
 		    pwrite(o->pass.fd, o->plain, o->plainlen, o->pass.base) !=
 		    (ssize_t)o->plainlen)
@@ -454,9 +473,9 @@ make(struct msg *m, struct outputs *o)
 			return EX_IOERR;
 		}
 		if (r == 1)
-			o->passing = 1;		/* it was: pass it on */
+			o->passing = PASS_YES;	/* it was: pass it on */
 		else {
-			o->passing = 0;
+			o->passing = PASS_NO;
 			if (o->keyless) {
 				/* The refusals that waited for the body. */
 				if (!m->quiet)
@@ -478,9 +497,9 @@ commit(struct msg *m, struct outputs *o)
 {
 	size_t	i;
 
-	o->pass.used = o->passing == 1 && o->pass.nrcpt > 0;
+	o->pass.used = o->passing == PASS_YES && o->pass.nrcpt > 0;
 	for (i = 0; i < NOUT; i++)
-		o->o[i].used = o->passing != 1 && o->o[i].nrcpt > 0;
+		o->o[i].used = o->passing != PASS_YES && o->o[i].nrcpt > 0;
 	if (!o->spooled)
 		return EX_OK;
 	if (!o->pass.used && o->pass.fd != -1) {
@@ -582,7 +601,7 @@ freeout(struct output *out, int spooled)
 }
 
 int
-msg_make(struct msg *m)
+out_make(struct msg *m)
 {
 	struct outputs	*o;
 	size_t		 i;
@@ -599,8 +618,13 @@ msg_make(struct msg *m)
 	o->nopts = backend_opts(m->conf, m->pass, o->opts);
 	fieldsafe(&m->h, "Date", o->date, sizeof(o->date));
 	fieldsafe(&m->h, "Message-ID", o->msgid, sizeof(o->msgid));
-	o->spooled = spool_init(&o->sp, m->conf->spool, m->err,
-	    sizeof(m->err)) == 0 && spool_begin(&o->sp, &o->sm) == 0;
+	/* Without a queue, the outputs are anonymous files (openout). */
+	if (spool_init(&o->sp, m->conf->spool, m->err, sizeof(m->err)) == 0) {
+		if (spool_begin(&o->sp, &o->sm) == 0)
+			o->spooled = 1;
+		else
+			spool_close(&o->sp);
+	}
 	if ((ex = plan(m, o)) == EX_OK && (ex = make(m, o)) == EX_OK &&
 	    (ex = commit(m, o)) == EX_OK) {
 		/* From here on the message is safe: queued, or about to go. */
@@ -612,11 +636,8 @@ msg_make(struct msg *m)
 	for (i = 0; i < NOUT; i++)
 		freeout(&o->o[i], o->spooled);
 	freeout(&o->pass, o->spooled);
-	if (o->sp.dirfd != -1 && o->spooled) {
-		close(o->sp.dirfd);
-		close(o->sp.tmpfd);
-		close(o->sp.qfd);
-	}
+	if (o->spooled)
+		spool_close(&o->sp);
 	if (o->inner != NULL)
 		explicit_bzero(o->inner, o->innerlen);
 	free(o->inner);
