@@ -14,9 +14,9 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BS
 
 OBJS = pgpsendmail.o send.o smtp.o verify.o msg.o out.o queue.o backend.o \
     keymap.o gpg.o run.o \
-    input.o rfc5322.o armor.o spool.o text.o
+    input.o rfc5322.o armor.o spool.o text.o fdio.o
 HDRS = armor.h backend.h gpg.h input.h keymap.h msg.h out.h queue.h \
-    rfc5322.h run.h send.h smtp.h spool.h text.h verify.h
+    rfc5322.h run.h send.h smtp.h spool.h text.h verify.h fdio.h
 
 # Debian packages the build, the demo and the tests need.
 DEPS = gcc make pkg-config libbsd-dev gnupg gpg-agent perl mandoc strace
@@ -103,16 +103,16 @@ fuzz/build/%.o: %.c $(HDRS)
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 fuzz/build/hdr: fuzz/hdr.c fuzz/build/input.o fuzz/build/rfc5322.o \
-    fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o
+    fuzz/build/armor.o fuzz/build/text.o
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=read -o $@ \
 	    fuzz/hdr.c fuzz/build/input.o fuzz/build/rfc5322.o \
-	    fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o $(BSD_LIBS)
+	    fuzz/build/armor.o fuzz/build/text.o $(BSD_LIBS)
 
 fuzz/build/addr: fuzz/addr.c fuzz/build/input.o fuzz/build/rfc5322.o \
-    fuzz/build/spool.o fuzz/build/text.o
+    fuzz/build/text.o
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -o $@ fuzz/addr.c \
-	    fuzz/build/input.o fuzz/build/rfc5322.o fuzz/build/spool.o \
-	    fuzz/build/text.o $(BSD_LIBS)
+	    fuzz/build/input.o fuzz/build/rfc5322.o fuzz/build/text.o \
+	    $(BSD_LIBS)
 
 fuzz/build/conf: fuzz/conf.c fuzz/build/keymap.o
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -o $@ fuzz/conf.c \
@@ -122,7 +122,8 @@ fuzz/build/conf: fuzz/conf.c fuzz/build/keymap.o
 SMTP_OBJS = fuzz/build/smtp.o fuzz/build/send.o fuzz/build/msg.o \
     fuzz/build/out.o \
     fuzz/build/keymap.o fuzz/build/input.o fuzz/build/rfc5322.o \
-    fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o
+    fuzz/build/armor.o fuzz/build/spool.o fuzz/build/text.o \
+    fuzz/build/fdio.o
 
 fuzz/build/smtp: fuzz/smtp.c $(SMTP_OBJS)
 	$(SANCC) $(SAN_CFLAGS) -fsanitize=fuzzer -I. -Wl,--wrap=input_line \

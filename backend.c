@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "fdio.h"
 #include "run.h"
-#include "spool.h"
 
 enum {
 	P_F = 1,	/* -F name */
@@ -396,7 +396,7 @@ backend_notice(const struct conf *c, const char *host, const char *to,
 	FILE		*fp;
 	int		 fd, ex;
 
-	if ((fd = spool_open(c->spool, err, errlen)) == -1)
+	if ((fd = fd_anon(c->spool, err, errlen)) == -1)
 		return EX_IOERR;
 	if ((fp = fdopen(dup(fd), "w")) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));

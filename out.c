@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "armor.h"
+#include "fdio.h"
 #include "backend.h"
 #include "gpg.h"
 #include "input.h"
@@ -73,6 +74,9 @@ struct outputs {
 	size_t		 innerlen;
 	char		*plain;		/* what is sent as it is, likewise */
 	size_t		 plainlen;
+	char		*head;		/* the RFC 3156 message before the
+					   ciphertext */
+	size_t		 headlen;
 	int		 werr;		/* errno of a failed copy */
 	int		 predone;
 	char		 trailer[80];	/* ends what is encrypted, or "" */
@@ -251,7 +255,7 @@ feed(void *ctx, const char **p)
 
 	if (!o->predone) {
 		o->predone = 1;
-		if (plainfd != -1 && spool_write(plainfd, o->plain,
+		if (plainfd != -1 && fd_write(plainfd, o->plain,
 		    o->plainlen) == -1)
 			goto werr;
 		*p = o->inner;
@@ -268,9 +272,9 @@ feed(void *ctx, const char **p)
 	*p = o->in->p;
 	o->in->p += n;
 	o->in->n = 0;
-	if (plainfd != -1 && spool_write(plainfd, *p, n) == -1)
+	if (plainfd != -1 && fd_write(plainfd, *p, n) == -1)
 		goto werr;
-	if (o->passing == PASS_YES && spool_write(o->pass.fd, *p, n) == -1)
+	if (o->passing == PASS_YES && fd_write(o->pass.fd, *p, n) == -1)
 		goto werr;
 	if (o->passing == PASS_MAYBE)
 		armor_feed(&o->armor, *p, n);
@@ -319,7 +323,7 @@ openout(struct msg *m, struct outputs *o, struct output *out)
 
 	if (!o->spooled) {
 		out->base = 0;
-		if ((out->fd = spool_open(m->conf->spool, m->err,
+		if ((out->fd = fd_anon(m->conf->spool, m->err,
 		    sizeof(m->err))) == -1) {
 			msg_fail(m, "%s", m->err);
 			return -1;
@@ -367,7 +371,8 @@ encrypt(struct msg *m, struct outputs *o, const char *boundary)
 	struct gpgjob	 jobs[NOUT];
 	struct output	*outs[NOUT];
 	const char	*p;
-	size_t		 i, n = 0;
+	char		 tail[128];
+	size_t		 i, n = 0, tlen;
 	ssize_t		 r;
 	int		 rc;
 
@@ -399,8 +404,12 @@ encrypt(struct msg *m, struct outputs *o, const char *boundary)
 		return rc == GPG_EIO ? EX_IOERR : rc == GPG_EOS ? EX_OSERR :
 		    EX_UNAVAILABLE;
 	}
+	if ((tlen = pgpmime_tail(tail, sizeof(tail), boundary)) == 0) {
+		msg_fail(m, "the PGP/MIME boundary is too long");
+		return EX_SOFTWARE;
+	}
 	for (i = 0; i < n; i++)
-		if (pgpmime_end(outs[i]->fd, boundary) == -1) {
+		if (fd_write(outs[i]->fd, tail, tlen) == -1) {
 			msg_fail(m, "writing the ciphertext: %s",
 			    strerror(errno));
 			return EX_IOERR;
@@ -426,7 +435,9 @@ make(struct msg *m, struct outputs *o)
 	    arc4random(), arc4random());
 	if ((o->inner = hdr_protect(&m->h, m->conf->protectsubject, wrapb,
 	    &o->innerlen, &wrapped)) == NULL ||
-	    (o->plain = hdr_inner(&m->h, &o->plainlen)) == NULL) {
+	    (o->plain = hdr_inner(&m->h, &o->plainlen)) == NULL ||
+	    (o->head = pgpmime_head(&m->h, boundary, m->conf->protectsubject,
+	    &o->headlen)) == NULL) {
 		msg_fail(m, "%s", strerror(errno));
 		return EX_OSERR;
 	}
@@ -439,8 +450,8 @@ make(struct msg *m, struct outputs *o)
 		if (openout(m, o, &o->o[i]) == -1)
 			return EX_IOERR;
 		o->o[i].job.outfd = o->o[i].fd;
-		if (i != OUT_PLAIN && pgpmime_begin(o->o[i].fd, &m->h,
-		    boundary, m->conf->protectsubject) == -1) {
+		if (i != OUT_PLAIN && fd_write(o->o[i].fd, o->head,
+		    o->headlen) == -1) {
 			msg_fail(m, "writing the ciphertext: %s",
 			    strerror(errno));
 			return EX_IOERR;
@@ -455,7 +466,7 @@ make(struct msg *m, struct outputs *o)
 		 * itself, since it is plaintext if the body is not.
 		 */
 		if (o->passing == PASS_YES &&
-		    spool_write(o->pass.fd, o->plain, o->plainlen) == -1) {
+		    fd_write(o->pass.fd, o->plain, o->plainlen) == -1) {
 			msg_fail(m, "writing a copy: %s", strerror(errno));
 			return EX_IOERR;
 		}
@@ -644,6 +655,7 @@ out_make(struct msg *m)
 	if (o->plain != NULL)
 		explicit_bzero(o->plain, o->plainlen);
 	free(o->plain);
+	free(o->head);
 	armor_free(&o->armor);
 	explicit_bzero(&o->armor, sizeof(o->armor));
 	free(o);

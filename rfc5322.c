@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "rfc5322.h"
-#include "spool.h"
 #include "text.h"
 
 /* Grow h->buf to hold need more bytes, wiping what it leaves behind. */
@@ -761,46 +760,51 @@ hdr_protect(const struct hdr *h, int hidesubject, const char *wrapb,
 	return buf;
 }
 
-int
-pgpmime_begin(int fd, const struct hdr *h, const char *boundary,
-    int hidesubject)
-{
-	char	buf[1024];
-	size_t	i;
-	int	n;
+/* The PGP/MIME part list's fixed text, with the boundary three times. */
+#define PGPMIME_PARTS \
+	"MIME-Version: 1.0\n" \
+	"Content-Type: multipart/encrypted;\n" \
+	"\tprotocol=\"application/pgp-encrypted\";\n" \
+	"\tboundary=\"%s\"\n" \
+	"\n" \
+	"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\n" \
+	"--%s\n" \
+	"Content-Type: application/pgp-encrypted\n" \
+	"Content-Description: PGP/MIME version identification\n" \
+	"\n" \
+	"Version: 1\n" \
+	"\n" \
+	"--%s\n" \
+	"Content-Type: application/octet-stream; name=\"encrypted.asc\"\n" \
+	"Content-Description: OpenPGP encrypted message\n" \
+	"Content-Disposition: inline; filename=\"encrypted.asc\"\n" \
+	"\n"
 
+char *
+pgpmime_head(const struct hdr *h, const char *boundary, int hidesubject,
+    size_t *len)
+{
+	size_t	 i, n = sizeof(PGPMIME_PARTS) + 3 * strlen(boundary) +
+		    sizeof("Subject: " HIDDENSUBJECT "\n");
+	char	*buf, *w;
+
+	for (i = 0; i < h->n; i++)
+		if (isouter(h, i))
+			n += h->f[i].len;
+	if ((w = buf = malloc(n)) == NULL)
+		return NULL;
 	for (i = 0; i < h->n; i++) {
 		if (!isouter(h, i))
 			continue;
-		if (hidesubject && hdr_is(h, i, "Subject")) {
-			if (spool_write(fd, "Subject: " HIDDENSUBJECT "\n",
-			    sizeof("Subject: " HIDDENSUBJECT "\n") - 1) == -1)
-				return -1;
-		} else if (spool_write(fd, h->buf + h->f[i].off,
-		    h->f[i].len) == -1)
-			return -1;
+		if (hidesubject && hdr_is(h, i, "Subject"))
+			w = puts0(w, "Subject: " HIDDENSUBJECT "\n");
+		else
+			w = put(w, h->buf + h->f[i].off, h->f[i].len);
 	}
-	n = snprintf(buf, sizeof(buf),
-	    "MIME-Version: 1.0\n"
-	    "Content-Type: multipart/encrypted;\n"
-	    "\tprotocol=\"application/pgp-encrypted\";\n"
-	    "\tboundary=\"%s\"\n"
-	    "\n"
-	    "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\n"
-	    "--%s\n"
-	    "Content-Type: application/pgp-encrypted\n"
-	    "Content-Description: PGP/MIME version identification\n"
-	    "\n"
-	    "Version: 1\n"
-	    "\n"
-	    "--%s\n"
-	    "Content-Type: application/octet-stream; name=\"encrypted.asc\"\n"
-	    "Content-Description: OpenPGP encrypted message\n"
-	    "Content-Disposition: inline; filename=\"encrypted.asc\"\n"
-	    "\n", boundary, boundary, boundary);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -1;
-	return spool_write(fd, buf, n);
+	w += snprintf(w, n - (w - buf), PGPMIME_PARTS, boundary, boundary,
+	    boundary);
+	*len = w - buf;
+	return buf;
 }
 
 /*
@@ -860,16 +864,12 @@ hdr_encrypted(const struct hdr *h)
 	return r;
 }
 
-int
-pgpmime_end(int fd, const char *boundary)
+size_t
+pgpmime_tail(char *buf, size_t cap, const char *boundary)
 {
-	char	buf[128];
-	int	n;
+	int	n = snprintf(buf, cap, "\n--%s--\n", boundary);
 
-	n = snprintf(buf, sizeof(buf), "\n--%s--\n", boundary);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -1;
-	return spool_write(fd, buf, n);
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
 void

@@ -33,10 +33,11 @@
  *		"\n--wrapb--\n" after the body
  * hdr_encrypted	is the top-level entity encrypted already (PGP/MIME, or
  *		S/MIME enveloped-data)?
- * pgpmime_begin	write the outer message of RFC 3156 up to where the
- *		armored ciphertext goes, its Subject "[...]" if hidesubject;
- *		-1 on a write error
- * pgpmime_end	write what follows the ciphertext
+ * pgpmime_head	the outer message of RFC 3156 up to where the armored
+ *		ciphertext goes, its Subject "[...]" if hidesubject; a new
+ *		buffer, or NULL
+ * pgpmime_tail	what follows the ciphertext, into buf; its length, 0 if
+ *		cap is too small
  *
  * joinaddrs	"a,b,c" from n addresses, at(v, i) giving the i-th, cut to
  *		fit len with "..."
@@ -91,9 +92,9 @@ char	*hdr_inner(const struct hdr *, size_t *len);
 char	*hdr_protect(const struct hdr *, int hidesubject, const char *wrapb,
 	    size_t *len, int *wrapped);
 int	 hdr_encrypted(const struct hdr *);
-int	 pgpmime_begin(int fd, const struct hdr *, const char *boundary,
-	    int hidesubject);
-int	 pgpmime_end(int fd, const char *boundary);
+char	*pgpmime_head(const struct hdr *, const char *boundary,
+	    int hidesubject, size_t *len);
+size_t	 pgpmime_tail(char *buf, size_t cap, const char *boundary);
 void	 joinaddrs(char *buf, size_t len,
 	    const char *(*at)(const void *, size_t), const void *v, size_t n);
 

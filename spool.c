@@ -57,28 +57,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "spool.h"
 
 #define ENVMAX	(4 * 1024 * 1024)	/* an envelope, read back */
 #define MAGIC	"pgpsendmail-spool 1"
-
-int
-spool_write(int fd, const void *buf, size_t n)
-{
-	const char	*p = buf;
-	ssize_t		 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= w;
-	}
-	return 0;
-}
 
 static int
 subdir(int dirfd, const char *name, mode_t mode)
@@ -247,7 +230,7 @@ spool_entry(struct spoolmsg *sm, const struct envelope *e, int *fdp,
 	sm->efd[sm->n++] = fd;
 	if (flock(fd, LOCK_EX) == -1 || (text = envtext(e, &len)) == NULL)
 		return -1;
-	if (spool_write(fd, text, len) == -1) {
+	if (fd_write(fd, text, len) == -1) {
 		free(text);
 		return -1;
 	}
@@ -396,7 +379,7 @@ spool_fail(struct spool *s, const char *msg, const char *name, int attempts,
 	    (int)strcspn(why, "\n"), why);
 	if ((fd = openat(dirfd, tmpname, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC | O_NOFOLLOW, s->mode)) != -1) {
-		if (spool_write(fd, buf, n) == 0 && fsync(fd) == 0 &&
+		if (fd_write(fd, buf, n) == 0 && fsync(fd) == 0 &&
 		    renameat(dirfd, tmpname, dirfd, errname) == 0)
 			r = 0;
 		close(fd);
@@ -668,51 +651,4 @@ spool_clean(struct spool *s)
 		closedir(d);
 	}
 	closedir(t);
-}
-
-/*
- * Without a spool: an anonymous file of mode 0600, made with O_TMPFILE
- * (or mkstemp and unlink), in spooldir when the user may write there,
- * else in $TMPDIR or /tmp.  It has no name, so nothing is left behind.
- */
-static int
-anonfile(const char *dir)
-{
-	char	path[PATH_MAX];
-	int	fd, saved;
-
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR))
-		return fd;
-	if (snprintf(path, sizeof(path), "%s/.out.XXXXXXXXXX", dir) >=
-	    (int)sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
-		return -1;
-	if (unlink(path) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
-
-int
-spool_open(const char *spooldir, char *err, size_t errlen)
-{
-	const char	*dir = spooldir;
-	int		 fd;
-
-	if (access(dir, W_OK | X_OK) == -1) {
-		dir = getenv("TMPDIR");
-		if (dir == NULL || dir[0] != '/' || getegid() != getgid())
-			dir = "/tmp";
-	}
-	if ((fd = anonfile(dir)) == -1)
-		snprintf(err, errlen, "%s: cannot create a file: %s", dir,
-		    strerror(errno));
-	return fd;
 }

@@ -27,8 +27,6 @@
  * spool_remove	remove an entry spool_scan gave
  * spool_clean	remove what dead senders left in tmp/: only a tmp/ID at
  *		least 60 s old whose lock it can take
- * spool_open	a new unlinked 0600 file, when no spool can be used
- * spool_write	write all of p to fd, retrying short writes; -1 on error
  */
 #ifndef SPOOL_H
 #define SPOOL_H
@@ -98,7 +96,5 @@ int	spool_scan(struct spool *, int lock, int (*fn)(struct spool *,
 int	spool_remove(struct spool *, const struct entry *);
 void	spool_clean(struct spool *);
 void	envelope_free(struct envelope *);
-int	spool_open(const char *spooldir, char *err, size_t errlen);
-int	spool_write(int fd, const void *p, size_t n);
 
 #endif

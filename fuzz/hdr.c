@@ -107,6 +107,7 @@ parse(int mode, size_t rmax, size_t size, struct result *r)
 	r->bodystart = h.bodystart != NULL;
 	fields(&h);
 	free(hdr_protect(&h, 1, "wrap", &len, &wrapped));
+	free(pgpmime_head(&h, "b", 1, &len));
 	r->enc = hdr_encrypted(&h);
 	if (input_peek(&in, 256) == -1) {
 		r->rc = 1;

@@ -492,7 +492,7 @@ setup(void)
 			abort();
 		}
 	}
-	/* The outputs are anonymous files there (spool_open). */
+	/* The outputs are anonymous files there (fd_anon). */
 	if (access("/dev/shm", W_OK) == 0)
 		setenv("TMPDIR", "/dev/shm", 1);
 	if ((outfd = memfd_create("replies", 0)) == -1 ||

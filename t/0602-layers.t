@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v perl >/dev/null || skip_all "perl is not installed"
 plan 5
-KNOWN='rfc5322.c->spool.c rfc5322.c->spool.h'
+KNOWN=
 KNOWN=$KNOWN perl - "$ABS" >"$T/layers" <<'EOF_'
 use strict;
 use warnings;
@@ -19,7 +19,7 @@ my @layers = (
     [qw(send smtp verify)],		# the pipeline
     [qw(msg out)],			# the message and its outputs
     [qw(gpg queue spool backend run)],	# gpg, the queue, the real sendmail
-    [qw(rfc5322 input armor keymap text)],	# parsers and helpers
+    [qw(rfc5322 input armor keymap text fdio)],	# parsers and helpers
 );
 my (%layer, %inc, %defs, %src, %calls, @unplaced);
 my %known = map { $_ => 1 } split ' ', $ENV{KNOWN} // '';
