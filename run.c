@@ -258,7 +258,10 @@ run_stop(struct run_child *c, size_t nc)
 	}
 }
 
-/* Reap the children that have ended: 0, or -1 with errno set. */
+/*
+ * Reap the children that have ended (those whose pidfd said so, or every
+ * one without a pidfd): 0, or -1 with errno set.
+ */
 static int
 reap(struct run_child *c, size_t nc)
 {
@@ -266,7 +269,7 @@ reap(struct run_child *c, size_t nc)
 	pid_t	w;
 
 	for (i = 0; i < nc; i++) {
-		if (c[i].pid == -1)
+		if (c[i].pid == -1 || (c[i].pidfd != -1 && !c[i].exited))
 			continue;
 		while ((w = waitpid(c[i].pid, &c[i].ws, WNOHANG)) == -1 &&
 		    errno == EINTR)
@@ -349,7 +352,7 @@ run_loop(struct run_child *c, size_t nc, struct run_io *io, size_t nio,
 	int		 r, e, moved, rc = RUN_DONE;
 
 	pfd = reallocarray(NULL, nio + nc, sizeof(*pfd));
-	who = reallocarray(NULL, nio + 1, sizeof(*who));
+	who = reallocarray(NULL, nio + nc, sizeof(*who));
 	if (pfd == NULL || who == NULL) {
 		rc = -1;
 		goto stop;
@@ -358,6 +361,7 @@ run_loop(struct run_child *c, size_t nc, struct run_io *io, size_t nio,
 	for (i = 0; i < nc; i++) {
 		c[i].pidfd = c[i].pid == -1 ? -1 :
 		    (int)syscall(SYS_pidfd_open, c[i].pid, 0);
+		c[i].exited = 0;
 		c[i].last = t;
 		c[i].off = c[i].seekfd == -1 ? -1 :
 		    lseek(c[i].seekfd, 0, SEEK_CUR);
@@ -399,7 +403,8 @@ run_loop(struct run_child *c, size_t nc, struct run_io *io, size_t nio,
 			live++;
 			if (c[i].pidfd != -1) {
 				pfd[np].fd = c[i].pidfd;
-				pfd[np++].events = POLLIN;
+				pfd[np].events = POLLIN;
+				who[np++] = i;
 			}
 		}
 		if (live == 0) {
@@ -413,6 +418,9 @@ run_loop(struct run_child *c, size_t nc, struct run_io *io, size_t nio,
 			rc = -1;
 			goto stop;
 		}
+		for (i = nfd; i < np; i++)
+			if (pfd[i].revents != 0)
+				c[who[i]].exited = 1;
 		for (i = 0, moved = 0; i < nfd; i++) {
 			p = &io[who[i]];
 			if (pfd[i].revents == 0 || p->fd == -1)

@@ -75,6 +75,7 @@ struct run_child {
 
 	/* the loop's */
 	int		 pidfd;
+	int		 exited;	/* its pidfd says so: to reap */
 	long long	 last;	/* ms: its last progress */
 	off_t		 off;	/* of seekfd, then */
 };
