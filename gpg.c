@@ -393,34 +393,22 @@ liststatus(void *arg, char *line)
 		s->failed = 1;
 }
 
-/* A listing run: its records and status lines, as they come. */
-struct listrun {
-	struct listing		*l;
-	struct liststatus	*ls;
-	struct gpglines		 recs, stls;
+/* What a run_io's lines go to (see lines()). */
+struct linesto {
+	struct gpglines	 *l;
+	void		(*fn)(void *, char *);
+	void		 *arg;
 };
 
 static int
-listout(struct run_io *io, void *arg)
+readlines(struct run_io *io, void *arg)
 {
-	struct listrun	*r = arg;
+	struct linesto	*t = arg;
 	char		 buf[16384];
 	ssize_t		 n;
 
 	if ((n = run_read(io, buf, sizeof(buf))) > 0)
-		lines(&r->recs, buf, n, record, r->l);
-	return n != 0;
-}
-
-static int
-liststat(struct run_io *io, void *arg)
-{
-	struct listrun	*r = arg;
-	char		 buf[4096];
-	ssize_t		 n;
-
-	if ((n = run_read(io, buf, sizeof(buf))) > 0)
-		lines(&r->stls, buf, n, liststatus, r->ls);
+		lines(t->l, buf, n, t->fn, t->arg);
 	return n != 0;
 }
 
@@ -456,7 +444,8 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	const char		**av = NULL;
 	struct listing		  l;
 	struct liststatus	  ls;
-	struct listrun		  lr;
+	struct gpglines		  recs, stls;
+	struct linesto		  torec, tost;
 	struct run_child	  ch;
 	struct run_io		  io[3];
 	struct run_tail		  tail;
@@ -483,14 +472,19 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 		rc = GPG_EOS;
 		goto done;
 	}
-	memset(&lr, 0, sizeof(lr));
-	lr.l = &l;
-	lr.ls = &ls;
-	lr.recs.buf = line;
-	lr.recs.cap = LISTLINE;
-	lr.recs.skiplong = 1;
-	lr.stls.buf = stline;
-	lr.stls.cap = sizeof(stline);
+	memset(&recs, 0, sizeof(recs));
+	recs.buf = line;
+	recs.cap = LISTLINE;
+	recs.skiplong = 1;
+	memset(&stls, 0, sizeof(stls));
+	stls.buf = stline;
+	stls.cap = sizeof(stline);
+	torec.l = &recs;
+	torec.fn = record;
+	torec.arg = &l;
+	tost.l = &stls;
+	tost.fn = liststatus;
+	tost.arg = &ls;
 	tail.buf = errtail;
 	tail.cap = sizeof(errtail);
 	tail.len = 0;
@@ -517,12 +511,12 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 		io[i].fd = fd[i + 1];
 		io[i].events = POLLIN;
 	}
-	io[0].ready = listout;
-	io[0].arg = &lr;
+	io[0].ready = readlines;
+	io[0].arg = &torec;
 	io[1].ready = run_keep;
 	io[1].arg = &tail;
-	io[2].ready = liststat;
-	io[2].arg = &lr;
+	io[2].ready = readlines;
+	io[2].arg = &tost;
 	r = run_loop(&ch, 1, io, 3, g->timeout, NULL, NULL);
 	e = errno;
 	for (i = 0; i < 3; i++)

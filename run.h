@@ -1,5 +1,6 @@
 /*
- * run.h: starting a program, no shell.
+ * run.h: starting a program, no shell, and the one loop its pipes, its
+ * deadline and its end go through.
  *
  * run_spawn	start path with the argv and environment given, fds[i] as
  *		its descriptor i (i < nfds) and no other descriptor open,

@@ -53,23 +53,13 @@ stuck() {
 	secs=$(($(date +%s) - t0))
 	rm -f "$T/hang"
 }
-gone() {	# gone: the sleeping child of the stuck gpg is gone too
-	_p=$(cat "$T/sleeper" 2>/dev/null)
-	[ -n "$_p" ] || return 1
-	_i=0
-	while kill -0 "$_p" 2>/dev/null && [ $_i -lt 20 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	! kill -0 "$_p" 2>/dev/null
-}
 
 stuck list
 is "$rc" 69 "a key listing that hangs: 69"
 check "after the timeout (2 s), not much later ($secs s)" test "$secs" -ge 2 -a "$secs" -lt 10
 check "one line: gpg --list-keys did not finish" \
     errline '^pgpsendmail: gpg --list-keys did not finish within 2 s without progress$'
-check "what the stuck gpg started is killed with it" gone
+check "what the stuck gpg started is killed with it" gone "$T/sleeper"
 is "$(calls)$(queued_entries | wc -l)" 00 "nothing is sent or queued"
 
 stuck encrypt
@@ -77,7 +67,7 @@ is "$rc" 69 "an encryption that never reads the message: 69"
 check "after the timeout ($secs s)" test "$secs" -ge 2 -a "$secs" -lt 10
 check "one line: gpg did not finish" \
     errline '^pgpsendmail: gpg did not finish within 2 s without progress$'
-check "what it started is killed with it" gone
+check "what it started is killed with it" gone "$T/sleeper"
 is "$(calls)$(queued_entries | wc -l)" 00 "nothing is sent or queued"
 
 stuck end
@@ -85,7 +75,7 @@ is "$rc" 69 "an encryption that takes the message and hangs (as on a gpg-agent t
 check "after the timeout ($secs s)" test "$secs" -ge 2 -a "$secs" -lt 10
 check "one line: gpg did not finish" \
     errline '^pgpsendmail: gpg did not finish within 2 s without progress$'
-check "what it started is killed with it" gone
+check "what it started is killed with it" gone "$T/sleeper"
 is "$(calls)$(queued_entries | wc -l)" 00 "nothing is sent or queued"
 check "and nothing is left in the spool's tmp/" test -z "$(ls "$T/spool/tmp" 2>/dev/null)"
 
