@@ -54,7 +54,10 @@ vg() {
 	if [ "$st" -ne "$want" ]; then
 		fail "$name: exit $st, want $want"
 		cat "$T/err" "$T/vg/$name".*
-	elif [ -n "$(find "$T/vg" -name "$name.*" -size +0)" ]; then
+	# (Its own notes, "--PID--", are no finding: valgrind 3.19 knows no
+	# pidfd_open, and pgpsendmail then looks for its children's end
+	# with waitpid every 100 ms.)
+	elif cat "$T/vg/$name".* | grep -q '^==[0-9]*=='; then
 		fail "$name: valgrind reports"
 		cat "$T/vg/$name".*
 	elif [ "$calls" -ne "$wantcalls" ]; then
