@@ -43,10 +43,6 @@ static const unsigned int takes[] = {
 	[FL_DMA] = P_F,
 };
 
-#ifndef HANDOFF_TIMEOUT
-#define HANDOFF_TIMEOUT	300	/* s we wait for the real sendmail */
-#endif
-
 #define ALPHA	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 #define XTEXT	ALPHA "0123456789!\"#$%&'()*,-./:;<=>?@[\\]^_`{|}~"
 
@@ -198,24 +194,26 @@ status(const struct conf *c, int ws, char *tail, char *err, size_t errlen)
 /*
  * Run the real sendmail through a guard (run_guarded), with a deadline:
  * if we die while it runs, it dies before it commits, and so never
- * delivers what our queue still holds.  who: ", run as NAME" or "".
- * A sendmail killed at its deadline gives EX_TEMPFAIL.
+ * delivers what our queue still holds; if it goes the config's timeout
+ * without progress (reading the message, saying something), it is
+ * killed.  who: ", run as NAME," or "".  A sendmail killed at its
+ * deadline gives EX_TEMPFAIL.
  */
 static int
 guarded(const struct conf *c, const char **av, const int *fds,
     const struct run_as *as, int out, const char *who, char *err,
     size_t errlen)
 {
-	char	tail[256];
+	char	tail[256], what[512];
 	int	ws, r;
 
-	r = run_guarded(c->sendmail[0], av, env, fds, 3, as, HANDOFF_TIMEOUT,
+	r = run_guarded(c->sendmail[0], av, env, fds, 3, as, c->timeout,
 	    out, tail, sizeof(tail), &ws);
 	if (r == -1)
 		return notrun(c, errno, err, errlen);
 	if (r == 1) {
-		snprintf(err, errlen, "%s%s did not finish within %d s",
-		    c->sendmail[0], who, HANDOFF_TIMEOUT);
+		snprintf(what, sizeof(what), "%s%s", c->sendmail[0], who);
+		run_expired(err, errlen, what, c->timeout);
 		return EX_TEMPFAIL;
 	}
 	return status(c, ws, tail, err, errlen);

@@ -1,7 +1,9 @@
 /*
  * Running gpg.  No shell: posix_spawn with an explicit argv and an
- * environment of our own.  Every pipe to and from gpg is multiplexed with
- * poll, so that no message size can deadlock us against gpg.
+ * environment of our own.  Every pipe to and from gpg goes through
+ * run_loop, which multiplexes them with poll, so that no message size can
+ * deadlock us against gpg, and kills a gpg that goes the timeout without
+ * progress (a gpg-agent that hangs).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -10,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,58 +62,44 @@ closep(int *fd)
 }
 
 /*
- * Start gpg with stdin from a new pipe (or /dev/null if in is NULL),
- * stdout into a new pipe (or, if out is NULL, the file ofd), stderr into
- * a new pipe and, if st is not NULL, --status-fd 3 into one more.  Our
- * ends are close-on-exec; the write end of stdin is non-blocking.  -1
- * with errno set if gpg could not be started.
+ * Start gpg, leading a process group of its own (run_spawn), with stdin
+ * from a new pipe (with in; else /dev/null), stdout and stderr into new
+ * pipes and --status-fd 3 into one more.  Our ends go to fd[0] (-1
+ * without in) to fd[3], close-on-exec.  -1 with errno set if gpg could
+ * not be started.
  */
 static pid_t
-spawn(const struct gpg *g, const char **av, int *in, int *out, int ofd,
-    int *err, int *st)
+spawn(const struct gpg *g, const char **av, int in, int *fd)
 {
 	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	int	p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
-	int	fds[4], i, e, nfd = st != NULL ? 4 : 3;
+	int	kid[4], i, e;
 	pid_t	pid;
 
-	for (i = 0; i < nfd; i++) {
-		if (i == 0 && in == NULL) {
+	for (i = 0; i < 4; i++) {
+		fd[i] = -1;
+		if (i == 0 && !in) {
 			if ((p[0][0] = open("/dev/null",
 			    O_RDONLY | O_CLOEXEC)) == -1)
 				goto fail;
-			continue;
-		}
-		if (i == 1 && out == NULL)
-			continue;
-		if (pipe2(p[i], O_CLOEXEC) == -1)
+		} else if (pipe2(p[i], O_CLOEXEC) == -1)
 			goto fail;
 	}
-	fds[0] = p[0][0];
-	for (i = 1; i < nfd; i++)
-		fds[i] = p[i][1];
-	if (out == NULL)
-		fds[1] = ofd;
-	if ((pid = run_spawn(g->path, av, env, fds, nfd)) == -1)
+	kid[0] = p[0][0];
+	for (i = 1; i < 4; i++)
+		kid[i] = p[i][1];
+	if ((pid = run_spawn(g->path, av, env, kid, 4)) == -1)
 		goto fail;
-	close(p[0][0]);
-	if (in != NULL) {
-		*in = p[0][1];
-		fcntl(*in, F_SETFL, fcntl(*in, F_GETFL) | O_NONBLOCK);
-		/* Room for more than a chunk of input: fewer wakeups. */
-		(void)fcntl(*in, F_SETPIPE_SZ, PIPESZ);
+	closep(&p[0][0]);
+	fd[0] = p[0][1];
+	for (i = 1; i < 4; i++) {
+		closep(&p[i][1]);
+		fd[i] = p[i][0];
 	}
-	if (out != NULL) {
-		close(p[1][1]);
-		*out = p[1][0];
-		(void)fcntl(*out, F_SETPIPE_SZ, PIPESZ);
-	}
-	close(p[2][1]);
-	*err = p[2][0];
-	if (st != NULL) {
-		close(p[3][1]);
-		*st = p[3][0];
-	}
+	/* Room for more than a chunk of input and output: fewer wakeups. */
+	if (in)
+		(void)fcntl(fd[0], F_SETPIPE_SZ, PIPESZ);
+	(void)fcntl(fd[1], F_SETPIPE_SZ, PIPESZ);
 	return pid;
 fail:
 	e = errno;
@@ -134,16 +121,6 @@ notstarted(const struct gpg *g, char *err, size_t errlen)
 	}
 	snprintf(err, errlen, "cannot run %s: %s", g->path, strerror(errno));
 	return GPG_ERUN;
-}
-
-static pid_t
-waitchild(pid_t pid, int *ws)
-{
-	pid_t	r;
-
-	while ((r = waitpid(pid, ws, 0)) == -1 && errno == EINTR)
-		;
-	return r;
 }
 
 /*
@@ -416,6 +393,25 @@ liststatus(void *arg, char *line)
 		s->failed = 1;
 }
 
+/* What a run_io's lines go to (see lines()). */
+struct linesto {
+	struct gpglines	 *l;
+	void		(*fn)(void *, char *);
+	void		 *arg;
+};
+
+static int
+readlines(struct run_io *io, void *arg)
+{
+	struct linesto	*t = arg;
+	char		 buf[16384];
+	ssize_t		 n;
+
+	if ((n = run_read(io, buf, sizeof(buf))) > 0)
+		lines(t->l, buf, n, t->fn, t->arg);
+	return n != 0;
+}
+
 /*
  * The names gpg is asked for: a fingerprint as it is, an address as a
  * substring ("*addr").  gpg's substring match, case-insensitive over the
@@ -448,17 +444,18 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	const char		**av = NULL;
 	struct listing		  l;
 	struct liststatus	  ls;
-	struct pollfd		  pfd[3];
 	struct gpglines		  recs, stls;
-	char			  buf[16384], *line = NULL, tail[200];
-	char			  stline[512];
+	struct linesto		  torec, tost;
+	struct run_child	  ch;
+	struct run_io		  io[3];
+	struct run_tail		  tail;
+	char			 *line = NULL, errtail[200], stline[512];
 	char			**names = NULL;
-	size_t			  taillen = 0, i;
-	ssize_t			  r;
+	size_t			  i;
 	pid_t			  pid;
-	int			  n, out, errfd, st, ws, rc = GPG_OK;
+	int			  n, fd[4], r, e, rc = GPG_OK;
 
-	tail[0] = '\0';
+	errtail[0] = '\0';
 	memset(&l, 0, sizeof(l));
 	memset(&ls, 0, sizeof(ls));
 	l.q = q;
@@ -482,6 +479,15 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	memset(&stls, 0, sizeof(stls));
 	stls.buf = stline;
 	stls.cap = sizeof(stline);
+	torec.l = &recs;
+	torec.fn = record;
+	torec.arg = &l;
+	tost.l = &stls;
+	tost.fn = liststatus;
+	tost.arg = &ls;
+	tail.buf = errtail;
+	tail.cap = sizeof(errtail);
+	tail.len = 0;
 	n = baseargs(g, av);
 	av[n++] = "--status-fd";
 	av[n++] = "3";
@@ -493,53 +499,40 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	for (i = 0; i < nq; i++)
 		av[n++] = names[i];
 	av[n] = NULL;
-	if ((pid = spawn(g, av, NULL, &out, -1, &errfd, &st)) == -1) {
+	if ((pid = spawn(g, av, 0, fd)) == -1) {
 		rc = notstarted(g, err, errlen);
 		goto done;
 	}
-	while (out != -1 || errfd != -1 || st != -1) {
-		pfd[0].fd = out;
-		pfd[1].fd = errfd;
-		pfd[2].fd = st;
-		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
-		if (poll(pfd, 3, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents) {
-			if ((r = read(errfd, buf, sizeof(buf))) <= 0)
-				closep(&errfd);
-			else
-				run_keeptail(tail, &taillen, sizeof(tail), buf, r);
-		}
-		if (pfd[2].revents) {
-			if ((r = read(st, buf, sizeof(buf))) <= 0)
-				closep(&st);
-			else
-				lines(&stls, buf, r, liststatus, &ls);
-		}
-		if (!pfd[0].revents)
-			continue;
-		if ((r = read(out, buf, sizeof(buf))) <= 0) {
-			closep(&out);
-			continue;
-		}
-		lines(&recs, buf, r, record, &l);
+	memset(&ch, 0, sizeof(ch));
+	ch.pid = ch.pgrp = pid;
+	ch.seekfd = -1;
+	memset(io, 0, sizeof(io));
+	for (i = 0; i < 3; i++) {
+		io[i].fd = fd[i + 1];
+		io[i].events = POLLIN;
 	}
-	closep(&out);
-	closep(&errfd);
-	closep(&st);
+	io[0].ready = readlines;
+	io[0].arg = &torec;
+	io[1].ready = run_keep;
+	io[1].arg = &tail;
+	io[2].ready = readlines;
+	io[2].arg = &tost;
+	r = run_loop(&ch, 1, io, 3, g->timeout, NULL, NULL);
+	e = errno;
+	for (i = 0; i < 3; i++)
+		closep(&io[i].fd);
 	endkey(&l);
-	if (waitchild(pid, &ws) == -1) {
-		snprintf(err, errlen, "gpg --list-keys: waitpid: %s",
-		    strerror(errno));
+	if (r == RUN_TIMEOUT) {
+		run_expired(err, errlen, "gpg --list-keys", g->timeout);
+		rc = GPG_ERUN;
+	} else if (r != RUN_DONE) {
+		snprintf(err, errlen, "gpg --list-keys: %s", strerror(e));
 		rc = GPG_EOS;
-	} else if (WIFEXITED(ws) && WEXITSTATUS(ws) == 2 && ls.nomatch &&
-	    !ls.failed && !l.seen)
+	} else if (WIFEXITED(ch.ws) && WEXITSTATUS(ch.ws) == 2 &&
+	    ls.nomatch && !ls.failed && !l.seen)
 		;	/* no key matched any name */
-	else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-		run_describe(err, errlen, "gpg --list-keys", ws, tail);
+	else if (!WIFEXITED(ch.ws) || WEXITSTATUS(ch.ws) != 0) {
+		run_describe(err, errlen, "gpg --list-keys", ch.ws, errtail);
 		rc = GPG_ERUN;
 	}
 	for (i = 0; i < nq; i++)
@@ -596,22 +589,30 @@ statusline(void *arg_, char *line)
 		j->failed = 1;
 }
 
-static void
-readstatus(struct gpgjob *j)
-{
-	char	buf[4096];
-	ssize_t	r;
+/* One run of encryption: n gpg fed the same bytes from one source. */
+enum { J_IN, J_OUT, J_ERR, J_ST, J_FDS };	/* each job's descriptors */
 
-	if ((r = read(j->st, buf, sizeof(buf))) <= 0) {
-		if (r == 0 || errno != EINTR)
-			closep(&j->st);
-		return;
-	}
-	lines(&j->stlines, buf, r, statusline, j);
-}
+struct pump {
+	struct gpgjob	*jobs;
+	size_t		 n;
+	struct run_child *ch;		/* a job's gpg */
+	struct run_io	*io;		/* J_FDS a job */
+	struct run_tail	*tails;		/* a job's stderr */
+	gpg_source	 src;
+	void		*ctx;
+	const char	*cur;		/* the chunk being fed */
+	size_t		 curlen;
+	int		 srcdone;
+	int		 rc;
+	char		*err;
+	size_t		 errlen;
+};
+
+#define JIO(p, i, k)	(&(p)->io[J_FDS * (i) + (k)])
 
 static int
-startjob(const struct gpg *g, struct gpgjob *j)
+startjob(const struct gpg *g, struct gpgjob *j, struct run_child *ch,
+    struct run_io *io)
 {
 	static const char *const levels[] = {
 		"-z0", "-z1", "-z2", "-z3", "-z4", "-z5", "-z6", "-z7", "-z8",
@@ -619,7 +620,8 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	};
 	const char	**av;
 	size_t		  i;
-	int		  n, e;
+	int		  n, e, fd[4];
+	pid_t		  pid;
 
 	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->nencryptto),
 	    sizeof(*av))) == NULL)
@@ -657,148 +659,194 @@ startjob(const struct gpg *g, struct gpgjob *j)
 	av[n] = NULL;
 	/*
 	 * gpg writes the ciphertext into a pipe, and we move it into the
-	 * output file (drain): gpg, which runs as the caller, never holds a
-	 * descriptor of the file, which is a queue entry the caller must not
-	 * be able to reopen (through /proc/PID/fd) and rewrite.
+	 * output file (fromgpg): gpg, which runs as the caller, never holds
+	 * a descriptor of the file, which is a queue entry the caller must
+	 * not be able to reopen (through /proc/PID/fd) and rewrite.
 	 */
-	j->pid = spawn(g, av, &j->in, &j->out, -1, &j->err, &j->st);
+	pid = spawn(g, av, 1, fd);
 	e = errno;
 	free(av);
-	if (j->pid != -1)
-		fcntl(j->out, F_SETFL, fcntl(j->out, F_GETFL) | O_NONBLOCK);
-	errno = e;
-	return j->pid == -1 ? -1 : 0;
-}
-
-/*
- * Move what gpg wrote from its pipe to the end of the output file, with
- * splice(2): the pages go from the pipe to the file in the kernel, never
- * through our memory.  The file's offset follows, to its end.  0, or -1
- * with errno set if the file could not be written (ENOSPC...).
- */
-static int
-drain(struct gpgjob *j)
-{
-	ssize_t	r;
-
-	/* One call takes what the pipe holds; poll says when there is more. */
-	r = splice(j->out, NULL, j->outfd, NULL, PIPESZ,
-	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (r == 0)
-		closep(&j->out);	/* gpg is done */
-	else if (r == -1 && errno != EAGAIN && errno != EINTR)
+	if (pid == -1) {
+		errno = e;
 		return -1;
+	}
+	ch->pid = ch->pgrp = pid;
+	for (i = 0; i < J_FDS; i++)
+		io[i].fd = fd[i];
 	return 0;
 }
 
 /*
- * Feed every job the source's bytes, move its ciphertext into its file,
- * and collect what each says.  A job that stops reading (gpg died, or
- * refused a key) or whose output cannot be written stops the whole run:
- * what the others would make is of no use, since nothing is sent unless
- * everything was made.
+ * After a job changed: one that stopped reading (gpg died, or refused a
+ * key) or said it failed leaves the others no more input, since nothing
+ * is sent unless everything was made; a failure of ours (rc) stops them
+ * all at once (-1: run_loop kills them).  Else moved, for run_loop.
  */
 static int
-pump(struct gpgjob *jobs, size_t n, gpg_source src, void *ctx, char *err,
-    size_t errlen)
+settle(struct pump *p, const struct gpgjob *j, int moved)
 {
-	struct pollfd	*pfd;
-	const char	*cur = NULL;
-	char		 buf[4096];
-	size_t		 i, k, curlen = 0;
+	size_t	i;
+
+	if (p->rc != GPG_OK)
+		return -1;
+	if (j->failed) {
+		p->srcdone = 1;
+		for (i = 0; i < p->n; i++)
+			closep(&JIO(p, i, J_IN)->fd);
+	}
+	return moved;
+}
+
+/* run_loop's prepare: the next chunk, once every gpg has taken this one. */
+static int
+nextchunk(void *arg)
+{
+	struct pump	*p = arg;
 	ssize_t		 r;
-	int		 rc = GPG_OK, srcdone = 0, open;
+	size_t		 i;
 
-	if ((pfd = calloc(4 * n, sizeof(*pfd))) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return GPG_EOS;
-	}
-	for (;;) {
-		/* The next chunk, once every gpg has taken this one. */
-		for (i = 0; i < n && (jobs[i].in == -1 ||
-		    jobs[i].off == curlen); i++)
-			;
-		if (i == n && !srcdone && rc == GPG_OK) {
-			if ((r = src(ctx, &cur)) <= 0) {
-				srcdone = 1;
-				if (r == -1) {
-					snprintf(err, errlen, "reading the "
-					    "message: %s", strerror(errno));
-					rc = GPG_EIO;
-				}
-				for (i = 0; i < n; i++)
-					closep(&jobs[i].in);
-			} else {
-				curlen = r;
-				for (i = 0; i < n; i++)
-					jobs[i].off = 0;
+	for (i = 0; i < p->n && (JIO(p, i, J_IN)->fd == -1 ||
+	    p->jobs[i].off == p->curlen); i++)
+		;
+	if (i == p->n && !p->srcdone) {
+		if ((r = p->src(p->ctx, &p->cur)) <= 0) {
+			p->srcdone = 1;
+			for (i = 0; i < p->n; i++)
+				closep(&JIO(p, i, J_IN)->fd);
+			if (r == -1) {
+				snprintf(p->err, p->errlen, "reading the "
+				    "message: %s", strerror(errno));
+				p->rc = GPG_EIO;
+				return -1;
 			}
-		}
-		open = 0;
-		for (i = 0; i < n; i++) {
-			struct gpgjob *j = &jobs[i];
-
-			pfd[4 * i].fd = j->off < curlen ? j->in : -1;
-			pfd[4 * i].events = POLLOUT;
-			pfd[4 * i + 1].fd = j->err;
-			pfd[4 * i + 2].fd = j->st;
-			pfd[4 * i + 3].fd = j->out;
-			pfd[4 * i + 1].events = pfd[4 * i + 2].events =
-			    pfd[4 * i + 3].events = POLLIN;
-			for (k = 0; k < 4; k++)
-				open |= pfd[4 * i + k].fd != -1;
-		}
-		if (!open)
-			break;
-		if (poll(pfd, 4 * n, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "poll: %s", strerror(errno));
-			rc = GPG_EOS;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			struct gpgjob *j = &jobs[i];
-
-			if (pfd[4 * i + 3].revents && drain(j) == -1 &&
-			    rc == GPG_OK) {
-				snprintf(err, errlen, "writing the ciphertext: "
-				    "%s", strerror(errno));
-				rc = GPG_EIO;
-			}
-			if (pfd[4 * i].revents && j->in != -1) {
-				r = write(j->in, cur + j->off, curlen - j->off);
-				if (r > 0)
-					j->off += r;
-				else if (r == -1 && errno != EAGAIN &&
-				    errno != EINTR) {
-					j->failed = 1;	/* EPIPE: gpg is gone */
-					closep(&j->in);
-				}
-			}
-			if (pfd[4 * i + 1].revents) {
-				r = read(j->err, buf, sizeof(buf));
-				if (r > 0)
-					run_keeptail(j->errtail, &j->errlen,
-					    sizeof(j->errtail), buf, r);
-				else if (r == 0 || errno != EINTR)
-					closep(&j->err);
-			}
-			if (pfd[4 * i + 2].revents)
-				readstatus(j);
-			if (j->failed || rc != GPG_OK) {
-				srcdone = 1;
-				for (k = 0; k < n; k++) {
-					closep(&jobs[k].in);
-					/* Output of no use: gpg gets EPIPE. */
-					if (rc != GPG_OK)
-						closep(&jobs[k].out);
-				}
-			}
+		} else {
+			p->curlen = r;
+			for (i = 0; i < p->n; i++)
+				p->jobs[i].off = 0;
 		}
 	}
-	free(pfd);
-	return rc;
+	/* A gpg that has the whole chunk waits on the others, or on us. */
+	for (i = 0; i < p->n; i++)
+		JIO(p, i, J_IN)->idle = p->jobs[i].off >= p->curlen;
+	return 0;
+}
+
+/* gpg's stdin: the rest of the chunk, as much as it takes. */
+static int
+togpg(struct run_io *io, void *arg)
+{
+	struct pump	*p = arg;
+	struct gpgjob	*j = &p->jobs[io->child];
+	ssize_t		 r;
+
+	r = write(io->fd, p->cur + j->off, p->curlen - j->off);
+	if (r > 0) {
+		j->off += r;
+		io->idle = j->off >= p->curlen;
+		return 1;
+	}
+	if (r == -1 && errno != EAGAIN && errno != EINTR) {
+		j->failed = 1;	/* EPIPE: gpg is gone */
+		closep(&io->fd);
+		return settle(p, j, 1);
+	}
+	return 0;
+}
+
+/*
+ * gpg's stdout: what it wrote, moved from its pipe to the end of the
+ * output file with splice(2): the pages go from the pipe to the file in
+ * the kernel, never through our memory.  The file's offset follows, to
+ * its end.  A file that cannot be written (ENOSPC...) stops the run.
+ */
+static int
+fromgpg(struct run_io *io, void *arg)
+{
+	struct pump	*p = arg;
+	struct gpgjob	*j = &p->jobs[io->child];
+	ssize_t		 r;
+
+	/* One call takes what the pipe holds; poll says when there is more. */
+	r = splice(io->fd, NULL, j->outfd, NULL, PIPESZ,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (r > 0)
+		return 1;
+	if (r == 0) {
+		closep(&io->fd);	/* gpg is done */
+		return 1;
+	}
+	if (errno == EAGAIN || errno == EINTR)
+		return 0;
+	snprintf(p->err, p->errlen, "writing the ciphertext: %s",
+	    strerror(errno));
+	p->rc = GPG_EIO;
+	return -1;
+}
+
+/* gpg's --status-fd. */
+static int
+gpgstatus(struct run_io *io, void *arg)
+{
+	struct pump	*p = arg;
+	struct gpgjob	*j = &p->jobs[io->child];
+	char		 buf[4096];
+	ssize_t		 n;
+
+	if ((n = run_read(io, buf, sizeof(buf))) > 0)
+		lines(&j->stlines, buf, n, statusline, j);
+	return settle(p, j, n != 0);
+}
+
+/* The pump for n jobs, every descriptor closed: 0, or -1 with errno set. */
+static int
+pumpinit(struct pump *p, struct gpgjob *jobs, size_t n)
+{
+	struct run_io	*io;
+	size_t		 i, k;
+
+	memset(p, 0, sizeof(*p));
+	p->jobs = jobs;
+	p->n = n;
+	if ((p->ch = calloc(n, sizeof(*p->ch))) == NULL ||
+	    (p->io = calloc(J_FDS * n, sizeof(*p->io))) == NULL ||
+	    (p->tails = calloc(n, sizeof(*p->tails))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		p->ch[i].pid = -1;
+		p->ch[i].seekfd = -1;
+		for (k = 0; k < J_FDS; k++) {
+			io = JIO(p, i, k);
+			io->fd = -1;
+			io->events = k == J_IN ? POLLOUT : POLLIN;
+			io->child = i;
+			io->arg = p;
+		}
+		JIO(p, i, J_IN)->ready = togpg;
+		JIO(p, i, J_OUT)->ready = fromgpg;
+		JIO(p, i, J_ERR)->ready = run_keep;
+		JIO(p, i, J_ERR)->arg = &p->tails[i];
+		JIO(p, i, J_ST)->ready = gpgstatus;
+		p->tails[i].buf = jobs[i].errtail;
+		p->tails[i].cap = sizeof(jobs[i].errtail);
+		jobs[i].errtail[0] = '\0';
+		jobs[i].off = 0;
+		memset(&jobs[i].stlines, 0, sizeof(jobs[i].stlines));
+		jobs[i].stlines.buf = jobs[i].stline;
+		jobs[i].stlines.cap = sizeof(jobs[i].stline);
+	}
+	return 0;
+}
+
+static void
+pumpfree(struct pump *p)
+{
+	size_t	i;
+
+	for (i = 0; p->io != NULL && i < J_FDS * p->n; i++)
+		closep(&p->io[i].fd);
+	free(p->ch);
+	free(p->io);
+	free(p->tails);
 }
 
 /*
@@ -831,46 +879,46 @@ int
 gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
     gpg_source src, void *ctx, char *err, size_t errlen)
 {
+	struct pump	 p;
 	struct gpgjob	*j;
 	size_t		 i;
-	pid_t		 r;
-	int		 rc = GPG_OK, e;
+	int		 rc = GPG_OK, r, e;
 
-	for (i = 0; i < n; i++) {
-		jobs[i].pid = -1;
-		jobs[i].in = jobs[i].out = jobs[i].err = jobs[i].st = -1;
-		memset(&jobs[i].stlines, 0, sizeof(jobs[i].stlines));
-		jobs[i].stlines.buf = jobs[i].stline;
-		jobs[i].stlines.cap = sizeof(jobs[i].stline);
+	if (pumpinit(&p, jobs, n) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		pumpfree(&p);
+		return GPG_EOS;
 	}
-	for (i = 0; i < n; i++) {
-		if (startjob(g, &jobs[i]) == -1) {
+	p.src = src;
+	p.ctx = ctx;
+	p.err = err;
+	p.errlen = errlen;
+	for (i = 0; i < n; i++)
+		if (startjob(g, &jobs[i], &p.ch[i], JIO(&p, i, 0)) == -1) {
 			rc = notstarted(g, err, errlen);
-			break;
+			run_stop(p.ch, n);
+			pumpfree(&p);
+			return rc;
 		}
+	/*
+	 * Feed every job the source's bytes, move its ciphertext into its
+	 * file, and collect what each says.  A gpg that goes the timeout
+	 * without progress, while we have input for it or wait for its end,
+	 * is stuck: every one is killed.
+	 */
+	r = run_loop(p.ch, n, p.io, J_FDS * n, g->timeout, nextchunk, &p);
+	if (r == RUN_TIMEOUT) {
+		run_expired(err, errlen, "gpg", g->timeout);
+		rc = GPG_ERUN;
+	} else if (r == RUN_STOPPED)
+		rc = p.rc;
+	else if (r == -1) {
+		snprintf(err, errlen, "gpg: %s", strerror(errno));
+		rc = GPG_EOS;
 	}
-	if (rc == GPG_OK)
-		rc = pump(jobs, n, src, ctx, err, errlen);
-	for (i = 0; i < n; i++) {
+	for (i = 0; rc == GPG_OK && i < n; i++) {
 		j = &jobs[i];
-		closep(&j->in);
-		closep(&j->out);
-		closep(&j->err);
-		closep(&j->st);
-		if (j->pid == -1)
-			continue;
-		if (rc != GPG_OK)
-			kill(j->pid, SIGKILL);
-		r = waitchild(j->pid, &j->wstatus);
-		j->pid = -1;
-		if (rc != GPG_OK)
-			continue;
-		if (r == -1) {
-			snprintf(err, errlen, "gpg: waitpid: %s",
-			    strerror(errno));
-			rc = GPG_EOS;
-			continue;
-		}
+		j->wstatus = p.ch[i].ws;
 		if (j->badrcpt[0] != '\0') {
 			snprintf(err, errlen, "gpg refused key %s: %s",
 			    j->badrcpt, gpg_invrecp(j->badreason));
@@ -899,5 +947,6 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 			rc = e == -1 ? GPG_EIO : GPG_ERUN;
 		}
 	}
+	pumpfree(&p);
 	return rc;
 }

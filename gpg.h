@@ -10,7 +10,8 @@
  *		at the end); gpg never holds outfd
  *
  * Both return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
- * job's badrcpt names the fingerprint gpg refused.
+ * job's badrcpt names the fingerprint gpg refused.  A gpg that goes
+ * timeout seconds without progress (see run_loop) is killed: GPG_ERUN.
  */
 #ifndef GPG_H
 #define GPG_H
@@ -35,6 +36,7 @@ struct gpg {
 	size_t		 nencryptto;
 	const char	*signkey;	/* sign with it too, or NULL */
 	int		 compress;	/* -1 gpg's default, 0 none, 1-9 */
+	int		 timeout;	/* s without progress before it is killed */
 };
 
 /*
@@ -80,8 +82,6 @@ struct gpgjob {
 	int	  outfd;	/* ciphertext is appended here */
 
 	/* the run */
-	pid_t	  pid;
-	int	  in, out, err, st;
 	size_t	  off;		/* how much of the current chunk gpg has */
 	int	  wstatus;
 	int	  ended;	/* END_ENCRYPTION */
@@ -92,7 +92,6 @@ struct gpgjob {
 	char	  stline[512];	/* a status line being read */
 	struct gpglines stlines;	/* ... into stline */
 	char	  errtail[200];	/* the end of what gpg said on stderr */
-	size_t	  errlen;
 };
 
 int		 gpg_encrypt(const struct gpg *, struct gpgjob *, size_t n,

@@ -28,6 +28,12 @@
 
 #define MAXLINE		4096	/* a config or keymap line */
 #define MAXFIELDS	64	/* fields on one line */
+#define MAXTIMEOUT	86400	/* s: the longest timeout */
+
+/* The default timeout, in s (the tests build some copies with 3). */
+#ifndef HANDOFF_TIMEOUT
+#define HANDOFF_TIMEOUT	300
+#endif
 
 /* Open a config-like file, refusing one that others may write. */
 static FILE *
@@ -160,6 +166,7 @@ confdefaults(struct conf *c)
 	c->spool = strdup("/var/spool/pgpsendmail");
 	c->protectsubject = 1;
 	c->lifetime = 5 * 86400;
+	c->timeout = HANDOFF_TIMEOUT;
 	c->compress = -1;
 	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
 }
@@ -284,12 +291,13 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	static const char *const keys[] = {
 		"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor",
 		"bcc", "protect-subject", "encrypt-to", "sign-key",
-		"queue-lifetime", "compress"
+		"queue-lifetime", "compress", "timeout"
 	};
 	size_t	 seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	FILE	*fp;
 	char	*buf = NULL, *f[MAXFIELDS], **dst;
 	size_t	 bufsz = 0, lineno = 0, k;
+	long long t;
 	int	 n, rc = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -365,6 +373,14 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 				    path, lineno);
 				goto out;
 			}
+		} else if (strcmp(f[0], "timeout") == 0) {
+			if ((t = duration(f[1])) <= 0 || t > MAXTIMEOUT) {
+				snprintf(err, errlen, "%s:%zu: timeout wants a "
+				    "time such as 300, 90s, 5m or 1h (at most "
+				    "1d)", path, lineno);
+				goto out;
+			}
+			c->timeout = t;
 		} else if (strcmp(f[0], "sign-key") == 0) {
 			if ((c->signkey = parsefpr(f[1])) == NULL) {
 				snprintf(err, errlen, "%s:%zu: sign-key wants a "

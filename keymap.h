@@ -39,6 +39,8 @@ struct conf {
 	size_t	  nencryptto;
 	char	 *signkey;	/* sign with this key, or NULL */
 	long long lifetime;	/* seconds an entry may wait in the queue */
+	int	  timeout;	/* seconds a child (gpg, the real sendmail)
+				   may go without progress */
 	int	  compress;	/* -1 gpg's default, 0 none, 1-9 a level */
 };
 

@@ -67,6 +67,7 @@ msg_init(struct msg *m, const struct conf *c, const struct keymap *km,
 	m->g.nencryptto = c->nencryptto;
 	m->g.signkey = c->signkey;
 	m->g.compress = c->compress;
+	m->g.timeout = c->timeout;
 	m->pass = pass;
 	m->host = host;
 	m->login = login;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -68,10 +69,10 @@ unlift(const int *tmp, int nfds)
 	errno = e;
 }
 
-/* run_spawn; with pgroup, the child leads a process group of its own. */
+/* run_spawn: the child leads a process group of its own. */
 static pid_t
 spawn(const char *path, const char *const *av, char *const *env,
-    const int *fds, int nfds, int pgroup)
+    const int *fds, int nfds)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
@@ -104,12 +105,12 @@ spawn(const char *path, const char *const *av, char *const *env,
 		e = posix_spawnattr_setsigdefault(&at, &def);
 	if (e == 0)
 		e = posix_spawnattr_setsigmask(&at, &mask);
-	if (e == 0 && pgroup)
+	if (e == 0)
 		e = posix_spawnattr_setpgroup(&at, 0);
 	if (e == 0)
 		e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF |
 		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_RESETIDS |
-		    (pgroup ? POSIX_SPAWN_SETPGROUP : 0));
+		    POSIX_SPAWN_SETPGROUP);
 	if (e == 0)
 		e = posix_spawn(&pid, path, &fa, &at, (char *const *)av, env);
 	posix_spawn_file_actions_destroy(&fa);
@@ -127,7 +128,7 @@ pid_t
 run_spawn(const char *path, const char *const *av, char *const *env,
     const int *fds, int nfds)
 {
-	return spawn(path, av, env, fds, nfds, 0);
+	return spawn(path, av, env, fds, nfds);
 }
 
 /*
@@ -206,6 +207,281 @@ out:
 }
 
 /*
+ * The loop.  Every child's pipes are multiplexed with poll, so that no
+ * message size deadlocks us against a child, and every child has a clock:
+ * the time since it last moved a byte (through one of its run_io, or the
+ * offset of the file it reads), which stands still while the child waits
+ * on us (an idle run_io: it has all we have for it) and while we are in
+ * prepare (reading our own caller, who may be slow: a slow job piped into
+ * sendmail -t must never cost its message).  A child whose clock reaches
+ * the timeout is stuck (a gpg-agent that hangs, a real sendmail that never
+ * returns): its process group is SIGKILLed, and with it every other child
+ * of the run, whose work is of no use without it.
+ */
+#define PROBE	1000	/* ms between looks at a seekfd's offset */
+#define NOPIDFD	100	/* ms between waitpid()s without a pidfd (old kernels) */
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The process group, and the program should it have left it; the pid. */
+static void
+killchild(const struct run_child *c)
+{
+	if (c->pgrp > 0) {
+		kill(-c->pgrp, SIGKILL);
+		kill(c->pgrp, SIGKILL);
+	}
+	kill(c->pid, SIGKILL);
+}
+
+void
+run_stop(struct run_child *c, size_t nc)
+{
+	size_t	i;
+
+	for (i = 0; i < nc; i++)
+		if (c[i].pid != -1)
+			killchild(&c[i]);
+	for (i = 0; i < nc; i++) {
+		if (c[i].pid == -1)
+			continue;
+		while (waitpid(c[i].pid, &c[i].ws, 0) == -1 && errno == EINTR)
+			;
+		c[i].pid = -1;
+	}
+}
+
+/*
+ * Reap the children that have ended (those whose pidfd said so, or every
+ * one without a pidfd): 0, or -1 with errno set.
+ */
+static int
+reap(struct run_child *c, size_t nc)
+{
+	size_t	i;
+	pid_t	w;
+
+	for (i = 0; i < nc; i++) {
+		if (c[i].pid == -1 || (c[i].pidfd != -1 && !c[i].exited))
+			continue;
+		while ((w = waitpid(c[i].pid, &c[i].ws, WNOHANG)) == -1 &&
+		    errno == EINTR)
+			;
+		if (w == -1)
+			return -1;
+		if (w == 0)
+			continue;
+		c[i].pid = -1;
+		if (c[i].pidfd != -1)
+			close(c[i].pidfd);
+		c[i].pidfd = -1;
+	}
+	return 0;
+}
+
+/* Does child k wait on us: has it all we have for it? */
+static int
+waitsonus(size_t k, const struct run_io *io, size_t nio)
+{
+	size_t	i;
+
+	for (i = 0; i < nio; i++)
+		if (io[i].child == k && io[i].fd != -1 &&
+		    io[i].events == POLLOUT && io[i].idle)
+			return 1;
+	return 0;
+}
+
+static long long
+shorter(long long wait, long long ms)
+{
+	return wait == -1 || ms < wait ? ms : wait;
+}
+
+/*
+ * How long poll may wait: until the first clock runs out, or the next
+ * look at an offset or (without a pidfd) at the children; -1: for ever.
+ * RUN_TIMEOUT if a clock has run out.
+ */
+static int
+clocks(struct run_child *c, size_t nc, const struct run_io *io, size_t nio,
+    int timeout, long long *wait)
+{
+	long long	t = now_ms(), left;
+	off_t		off;
+	size_t		i;
+
+	*wait = -1;
+	for (i = 0; i < nc; i++) {
+		if (c[i].pid == -1)
+			continue;
+		if (c[i].seekfd != -1) {
+			off = lseek(c[i].seekfd, 0, SEEK_CUR);
+			if (off != c[i].off) {
+				c[i].off = off;
+				c[i].last = t;
+			}
+			*wait = shorter(*wait, PROBE);
+		}
+		if (c[i].pidfd == -1)
+			*wait = shorter(*wait, NOPIDFD);
+		if (timeout <= 0 || waitsonus(i, io, nio))
+			continue;
+		if ((left = c[i].last + timeout * 1000LL - t) <= 0)
+			return RUN_TIMEOUT;
+		*wait = shorter(*wait, left);
+	}
+	return RUN_DONE;
+}
+
+int
+run_loop(struct run_child *c, size_t nc, struct run_io *io, size_t nio,
+    int timeout, int (*prepare)(void *), void *arg)
+{
+	struct pollfd	*pfd;
+	struct run_io	*p;
+	size_t		*who, i, np, nfd, live;
+	long long	 t, wait;
+	int		 r, e, moved, rc = RUN_DONE;
+
+	pfd = reallocarray(NULL, nio + nc, sizeof(*pfd));
+	who = reallocarray(NULL, nio + nc, sizeof(*who));
+	if (pfd == NULL || who == NULL) {
+		rc = -1;
+		goto stop;
+	}
+	t = now_ms();
+	for (i = 0; i < nc; i++) {
+		c[i].pidfd = c[i].pid == -1 ? -1 :
+		    (int)syscall(SYS_pidfd_open, c[i].pid, 0);
+		c[i].exited = 0;
+		c[i].last = t;
+		c[i].off = c[i].seekfd == -1 ? -1 :
+		    lseek(c[i].seekfd, 0, SEEK_CUR);
+	}
+	for (i = 0; i < nio; i++)
+		if (io[i].fd != -1)
+			fcntl(io[i].fd, F_SETFL,
+			    fcntl(io[i].fd, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		if (prepare != NULL) {
+			t = now_ms();
+			if (prepare(arg) == -1) {
+				rc = RUN_STOPPED;
+				goto stop;
+			}
+			/* Our own wait is no child's fault. */
+			if ((t = now_ms() - t) > 0)
+				for (i = 0; i < nc; i++)
+					c[i].last += t;
+		}
+		if (reap(c, nc) == -1) {
+			rc = -1;
+			goto stop;
+		}
+		if ((rc = clocks(c, nc, io, nio, timeout, &wait)) != RUN_DONE)
+			goto stop;
+		for (i = 0, np = 0; i < nio; i++) {
+			if (io[i].fd == -1 ||
+			    (io[i].events == POLLOUT && io[i].idle))
+				continue;
+			pfd[np].fd = io[i].fd;
+			pfd[np].events = io[i].events;
+			who[np++] = i;
+		}
+		nfd = np;
+		for (i = 0, live = 0; i < nc; i++) {
+			if (c[i].pid == -1)
+				continue;
+			live++;
+			if (c[i].pidfd != -1) {
+				pfd[np].fd = c[i].pidfd;
+				pfd[np].events = POLLIN;
+				who[np++] = i;
+			}
+		}
+		if (live == 0) {
+			if (nfd == 0)
+				break;
+			wait = 0;	/* only what is left in the pipes */
+		}
+		if (poll(pfd, np, wait > INT_MAX ? INT_MAX : (int)wait) == -1) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			goto stop;
+		}
+		for (i = nfd; i < np; i++)
+			if (pfd[i].revents != 0)
+				c[who[i]].exited = 1;
+		for (i = 0, moved = 0; i < nfd; i++) {
+			p = &io[who[i]];
+			if (pfd[i].revents == 0 || p->fd == -1)
+				continue;
+			if ((r = p->ready(p, p->arg)) == -1) {
+				rc = RUN_STOPPED;
+				goto stop;
+			}
+			if (r > 0) {
+				moved = 1;
+				if (p->child < nc)
+					c[p->child].last = now_ms();
+			}
+		}
+		if (live == 0 && !moved)
+			break;
+	}
+	goto out;
+stop:
+	e = errno;
+	run_stop(c, nc);
+	errno = e;
+out:
+	for (i = 0; i < nc; i++) {
+		if (c[i].pidfd != -1)
+			close(c[i].pidfd);
+		c[i].pidfd = -1;
+	}
+	free(pfd);
+	free(who);
+	return rc;
+}
+
+ssize_t
+run_read(struct run_io *io, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if ((n = read(io->fd, buf, len)) > 0)
+		return n;
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	close(io->fd);
+	io->fd = -1;
+	return -1;
+}
+
+int
+run_keep(struct run_io *io, void *arg)
+{
+	struct run_tail	*t = arg;
+	char		 buf[4096];
+	ssize_t		 n;
+
+	if ((n = run_read(io, buf, sizeof(buf))) > 0 && t->buf != NULL &&
+	    t->cap > 0)
+		run_keeptail(t->buf, &t->len, t->cap, buf, n);
+	return n != 0;
+}
+
+/*
  * The guard.  A program we wait for can outlive us: SIGKILLed while the
  * real sendmail runs, we would leave it to finish and deliver a message
  * whose queue entry stays, and a later -q would deliver it again.  No
@@ -217,8 +493,10 @@ out:
  * a "life" pipe whose write end only we hold.  Should the pipe reach EOF
  * first, we are dead, and the guard SIGKILLs the program's group before
  * the program has committed the message (Postfix's postdrop leaves an
- * incomplete file that pickup never delivers).  It does the same at the
- * deadline.  It reports the program's pid, then how it ended.
+ * incomplete file that pickup never delivers).  It reports the program's
+ * pid, then how it ended.  The deadline is ours: our run_loop, whose child
+ * is the guard, kills the program's group (and the guard) once the
+ * program has made no progress for the timeout.
  *
  * The guard leads a process group of its own, so that what kills our
  * group (a terminal's ^C, timeout(1)) leaves it alive to see our death,
@@ -227,23 +505,12 @@ out:
  * guard would add nothing to the pipe: SIGKILL would take the guard before
  * it could kill the program, and a caught one says what the EOF says.
  */
-enum { R_PID, R_NOTRUN, R_EXIT, R_TIMEOUT };
+enum { R_PID, R_NOTRUN, R_EXIT };
 
 struct report {
 	int	what;
 	int	val;
 };
-
-#define GRACE	10	/* s we wait for the guard past its deadline */
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 nop(int sig)
@@ -257,14 +524,6 @@ say(int fd, int what, int val)
 	struct report	r = { what, val };
 
 	(void)write(fd, &r, sizeof(r));
-}
-
-/* The program's process group, and the program (should it have left it). */
-static void
-killgroup(pid_t pid)
-{
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
 }
 
 /* Close every descriptor above 2 but the nkeep in keep. */
@@ -285,17 +544,25 @@ keeponly(const int *keep, int nkeep)
 	}
 }
 
+/* Nothing is written to life: any event on it is our death. */
+static int
+died(struct run_io *io, void *arg)
+{
+	(void)io;
+	(void)arg;
+	return -1;
+}
+
 static void __attribute__((noreturn))
 guard(const char *path, const char *const *av, char *const *env,
-    const int *fds, int nfds, const struct run_as *as, int timeout,
-    int life, int rep)
+    const int *fds, int nfds, const struct run_as *as, int life, int rep)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 	struct sigaction	 sa;
-	struct pollfd		 pfd[2];
-	int			 keep[MAXFDS + 2], i, pidfd, ws;
-	long long		 end, left;
-	pid_t			 pid, w;
+	struct run_child	 c;
+	struct run_io		 io;
+	int			 keep[MAXFDS + 2], i, r;
+	pid_t			 pid;
 
 	if (nfds > MAXFDS) {
 		say(rep, R_NOTRUN, EINVAL);
@@ -322,9 +589,8 @@ guard(const char *path, const char *const *av, char *const *env,
 	 */
 	signal(SIGTTOU, SIG_IGN);
 	signal(SIGTTIN, SIG_IGN);
-	end = now_ms() + timeout * 1000LL;
 	if (as == NULL)
-		pid = spawn(path, av, env, fds, nfds, 1);
+		pid = spawn(path, av, env, fds, nfds);
 	else
 		pid = run_spawn_as(path, av, env, fds, nfds, as->uid, as->gid,
 		    as->groups, as->ngroups);
@@ -336,39 +602,43 @@ guard(const char *path, const char *const *av, char *const *env,
 	for (i = 0; i < nfds; i++)
 		if (fds[i] > 2)
 			close(fds[i]);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	for (;;) {
-		if ((w = waitpid(pid, &ws, WNOHANG)) == pid) {
-			say(rep, R_EXIT, ws);
-			_exit(0);
-		}
-		if (w == -1 && errno != EINTR) {
-			killgroup(pid);
-			say(rep, R_NOTRUN, errno);
-			_exit(1);
-		}
-		if ((left = end - now_ms()) <= 0) {
-			killgroup(pid);
-			while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
-				;
-			say(rep, R_TIMEOUT, 0);
-			_exit(0);
-		}
-		/* Without a pidfd (an old kernel), look again every 100 ms. */
-		if (pidfd == -1 && left > 100)
-			left = 100;
-		pfd[0].fd = life;
-		pfd[1].fd = pidfd;
-		pfd[0].events = pfd[1].events = POLLIN;
-		/* Nothing is written to life: any event on it is our death. */
-		if (poll(pfd, 2, left > 60000 ? 60000 : (int)left) > 0 &&
-		    pfd[0].revents != 0) {
-			killgroup(pid);
-			while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
-				;
-			_exit(0);
-		}
+	memset(&c, 0, sizeof(c));
+	c.pid = c.pgrp = pid;
+	c.seekfd = -1;
+	memset(&io, 0, sizeof(io));
+	io.fd = life;
+	io.events = POLLIN;
+	io.ready = died;
+	if ((r = run_loop(&c, 1, &io, 1, 0, NULL, NULL)) == RUN_DONE)
+		say(rep, R_EXIT, c.ws);
+	else if (r == -1)
+		say(rep, R_NOTRUN, errno);
+	_exit(0);
+}
+
+/* What the guard reports, as run_guarded's loop reads it. */
+struct guarded {
+	struct run_child	*c;
+	int			 how;	/* R_EXIT, R_NOTRUN, or -1: no word */
+	int			 val;
+};
+
+static int
+reports(struct run_io *io, void *arg)
+{
+	struct guarded	*g = arg;
+	struct report	 r;
+	ssize_t		 n;
+
+	if ((n = run_read(io, &r, sizeof(r))) != sizeof(r))
+		return n != 0;
+	if (r.what == R_PID)
+		g->c->pgrp = r.val;
+	else {
+		g->how = r.what;
+		g->val = r.val;
 	}
+	return 1;
 }
 
 int
@@ -376,85 +646,63 @@ run_guarded(const char *path, const char *const *av, char *const *env,
     const int *fds, int nfds, const struct run_as *as, int timeout, int out,
     char *tail, size_t tailcap, int *ws)
 {
-	struct pollfd	pfd[2];
-	struct report	r;
-	char		buf[512];
-	size_t		taillen = 0;
-	int		life[2] = { -1, -1 }, rep[2] = { -1, -1 }, ret = -1;
-	int		eno = 0;
-	long long	end, left;
-	pid_t		g, pid = -1;
-	ssize_t		n;
+	struct run_child	c;
+	struct run_io		io[2];
+	struct run_tail		t = { tail, tailcap, 0 };
+	struct guarded		gd;
+	struct report		rp;
+	int			life[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int			o = -1, ret = -1, eno = 0, r, nio = 1;
+	pid_t			g;
 
 	if (tail != NULL && tailcap > 0)
 		tail[0] = '\0';
 	if (pipe2(life, O_CLOEXEC) == -1 || pipe2(rep, O_CLOEXEC) == -1 ||
+	    (out != -1 && (o = fcntl(out, F_DUPFD_CLOEXEC, 3)) == -1) ||
 	    (g = fork()) == -1) {
 		eno = errno;
 		goto out;
 	}
 	if (g == 0)
-		guard(path, av, env, fds, nfds, as, timeout, life[0], rep[1]);
+		guard(path, av, env, fds, nfds, as, life[0], rep[1]);
 	close(life[0]);
 	close(rep[1]);
 	life[0] = rep[1] = -1;
-	if (out != -1)
-		fcntl(out, F_SETFL, fcntl(out, F_GETFL) | O_NONBLOCK);
-	end = now_ms() + (timeout + GRACE) * 1000LL;
-	for (;;) {
-		if ((left = end - now_ms()) <= 0) {
-			/* The guard is stopped, or stuck: ours to kill. */
-			if (pid != -1)
-				killgroup(pid);
-			kill(g, SIGKILL);
-			ret = 1;
-			break;
-		}
-		pfd[0].fd = rep[0];
-		pfd[1].fd = out;
-		pfd[0].events = pfd[1].events = POLLIN;
-		if (poll(pfd, 2, left > 60000 ? 60000 : (int)left) == -1) {
-			if (errno == EINTR)
-				continue;
-			eno = errno;	/* closing life ends it all */
-			break;
-		}
-		if (pfd[1].revents != 0) {
-			if ((n = read(out, buf, sizeof(buf))) > 0)
-				run_keeptail(tail, &taillen, tailcap, buf, n);
-			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-				out = -1;
-		}
-		if (pfd[0].revents == 0)
-			continue;
-		if ((n = read(rep[0], &r, sizeof(r))) == -1 && errno == EINTR)
-			continue;
-		if (n != sizeof(r)) {
-			/* The guard was killed: the program is not to live on. */
-			if (pid != -1)
-				killgroup(pid);
-			eno = ECHILD;
-			break;
-		}
-		if (r.what == R_PID) {
-			pid = r.val;
-			continue;
-		}
-		if (r.what == R_EXIT) {
-			*ws = r.val;
-			ret = 0;
-		} else if (r.what == R_TIMEOUT)
-			ret = 1;
-		else
-			eno = r.val;
-		break;
+	memset(&c, 0, sizeof(c));
+	c.pid = g;
+	c.seekfd = nfds > 0 ? fds[0] : -1;
+	gd.c = &c;
+	gd.how = -1;
+	memset(io, 0, sizeof(io));
+	io[0].fd = rep[0];
+	io[0].events = POLLIN;
+	io[0].ready = reports;
+	io[0].arg = &gd;
+	if (o != -1) {
+		io[1].fd = o;
+		io[1].events = POLLIN;
+		io[1].ready = run_keep;
+		io[1].arg = &t;
+		nio = 2;
 	}
-	close(life[1]);
-	life[1] = -1;
-	while (waitpid(g, NULL, 0) == -1 && errno == EINTR)
-		;
-	while (out != -1 && (n = read(out, buf, sizeof(buf))) > 0)
-		run_keeptail(tail, &taillen, tailcap, buf, n);
+	r = run_loop(&c, 1, io, nio, timeout, NULL, NULL);
+	eno = errno;
+	rep[0] = io[0].fd;
+	o = nio == 2 ? io[1].fd : -1;
+	if (r == RUN_TIMEOUT) {
+		/* The program's pid, should it still be on its way. */
+		while (c.pgrp == 0 && rep[0] != -1 &&
+		    read(rep[0], &rp, sizeof(rp)) == sizeof(rp))
+			if (rp.what == R_PID && rp.val > 0) {
+				kill(-rp.val, SIGKILL);
+				kill(rp.val, SIGKILL);
+			}
+		ret = 1;
+	} else if (r == RUN_DONE && gd.how == R_EXIT) {
+		*ws = gd.val;
+		ret = 0;
+	} else if (r == RUN_DONE)
+		eno = gd.how == R_NOTRUN ? gd.val : ECHILD;
 out:
 	if (life[0] != -1)
 		close(life[0]);
@@ -464,6 +712,8 @@ out:
 		close(rep[0]);
 	if (rep[1] != -1)
 		close(rep[1]);
+	if (o != -1)
+		close(o);
 	errno = eno;
 	return ret;
 }
@@ -504,6 +754,13 @@ run_describe(char *err, size_t errlen, const char *what, int ws, char *tail)
 	else
 		snprintf(err, errlen, "%s exited with status %d", what,
 		    WEXITSTATUS(ws));
+}
+
+void
+run_expired(char *err, size_t errlen, const char *what, int timeout)
+{
+	snprintf(err, errlen, "%s did not finish within %d s without progress",
+	    what, timeout);
 }
 
 int

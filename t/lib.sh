@@ -231,3 +231,15 @@ on_exit() {
 queued_entries() {
 	find "${1:-$T/spool}/q" -type f ! -name '*.err' 2>/dev/null
 }
+# gone PIDFILE: the process whose pid PIDFILE holds is gone, or goes
+# within 2 s (what a child killed at its timeout had started)
+gone() {
+	_p=$(cat "$1" 2>/dev/null)
+	[ -n "$_p" ] || return 1
+	_i=0
+	while kill -0 "$_p" 2>/dev/null && [ $_i -lt 20 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	! kill -0 "$_p" 2>/dev/null
+}
