@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -120,37 +121,55 @@ backend_optsok(const char *const *opts, size_t n)
 	return 1;
 }
 
+/* The options with a value that may go on, in the order they go. */
+static const struct {
+	const char	*opt;
+	unsigned int	 bit;	/* the flavors that take it */
+	size_t		 off;	/* where struct passon keeps its value */
+} valued[] = {
+	{ "-F", P_F, offsetof(struct passon, fullname) },
+	{ "-B", P_B, offsetof(struct passon, bodytype) },
+	{ "-N", P_DSN, offsetof(struct passon, notify) },
+	{ "-R", P_DSN, offsetof(struct passon, ret) },
+	{ "-V", P_DSN, offsetof(struct passon, envid) },
+};
+
+#define NVALUED		(sizeof(valued) / sizeof(valued[0]))
+#define VALUE(p, i)	(*(const char **)((char *)(p) + valued[i].off))
+
+int
+backend_keep(struct passon *p, int c, const char *v)
+{
+	size_t	i;
+
+	for (i = 0; i < NVALUED; i++)
+		if (valued[i].opt[1] == c && backend_optok(c, v)) {
+			VALUE(p, i) = v;
+			return 1;
+		}
+	return 0;
+}
+
 size_t
 backend_opts(const struct conf *c, const struct passon *p, const char **av)
 {
 	unsigned int	t = takes[c->flavor];
-	size_t		k = 0;
+	size_t		k = 0, i;
 
-	if ((t & P_F) && p->fullname != NULL) {
-		av[k++] = "-F";
-		av[k++] = p->fullname;
-	}
-	if ((t & P_B) && p->bodytype != NULL) {
-		av[k++] = "-B";
-		av[k++] = p->bodytype;
-	}
-	if ((t & P_DSN) && p->notify != NULL) {
-		av[k++] = "-N";
-		av[k++] = p->notify;
-	}
-	if ((t & P_DSN) && p->ret != NULL) {
-		av[k++] = "-R";
-		av[k++] = p->ret;
-	}
-	/*
-	 * Postfix's sendmail reads "-V xy", a value of two characters, as
-	 * its old VERP option and what follows as recipients ("xy", "--"):
-	 * no form of such an envid reaches it as one, so it is left out.
-	 */
-	if ((t & P_DSN) && p->envid != NULL && !(c->flavor == FL_POSTFIX &&
-	    strlen(p->envid) == 2)) {
-		av[k++] = "-V";
-		av[k++] = p->envid;
+	for (i = 0; i < NVALUED; i++) {
+		if (!(t & valued[i].bit) || VALUE(p, i) == NULL)
+			continue;
+		/*
+		 * Postfix's sendmail reads "-V xy", a value of two
+		 * characters, as its old VERP option and what follows as
+		 * recipients ("xy", "--"): no form of such an envid reaches
+		 * it as one, so it is left out.
+		 */
+		if (c->flavor == FL_POSTFIX && valued[i].opt[1] == 'V' &&
+		    strlen(VALUE(p, i)) == 2)
+			continue;
+		av[k++] = valued[i].opt;
+		av[k++] = VALUE(p, i);
 	}
 	if ((t & P_OD) && p->deliverymode != NULL)
 		av[k++] = p->deliverymode;
@@ -162,14 +181,15 @@ backend_opts(const struct conf *c, const struct passon *p, const char **av)
  * us, for good, so that it runs as the user who called.  (Children get
  * the same from run_spawn.)
  */
-static void
+static int
 dropprivs(void)
 {
 	gid_t	g = getgid();
 	uid_t	u = getuid();
 
 	if (setresgid(g, g, g) == -1 || setresuid(u, u, u) == -1)
-		_exit(127);
+		return -1;
+	return 0;
 }
 
 /* Why the real sendmail did not start (eno), as a sysexit and words. */
@@ -365,16 +385,20 @@ backend_exec(const struct conf *c, const char *const *args)
 {
 	const char	**av;
 	size_t		  k, n;
+	int		  e;
 
 	for (n = 0; args[n] != NULL; n++)
 		;
 	if ((av = baseargv(c, n, &k)) == NULL)
 		return;
 	memcpy(av + k, args, (n + 1) * sizeof(*av));
-	dropprivs();
-	signal(SIGPIPE, SIG_DFL);
-	execve(c->sendmail[0], (char *const *)av, env);
+	if (dropprivs() == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		execve(c->sendmail[0], (char *const *)av, env);
+	}
+	e = errno;	/* why: the caller dies of it */
 	free(av);
+	errno = e;
 }
 
 /*

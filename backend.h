@@ -4,6 +4,8 @@
  * backend_optok	may option c ('F', 'B', 'N', 'R', 'V'; 'd' for -odX) with
  *		value v go on to the real sendmail, and into a queue entry?
  *		The one rule, for the command line and for -q
+ * backend_keep	keep value v of option c ('F', 'B', 'N', 'R', 'V') in p if
+ *		backend_optok allows it; 1 if kept, 0 if dropped
  * backend_optsok	do an entry's options (one argument an element) pass
  *		backend_optok, each value right after its option?
  * backend_opts	the caller's options this flavor of sendmail takes, in av
@@ -24,7 +26,8 @@
  *		as as); EX_OK or a sysexit
  * backend_modes	does this flavor's sendmail have the modes -bp, -bi, -q
  * backend_exec	become the real sendmail running one of its own modes
- *		(-bp, -bi, -q...); returns only if the exec failed
+ *		(-bp, -bi, -q...), having given up what a set-id install
+ *		gave us; returns only if it could not, errno set
  *
  * The argv is always: "sendmail", the fixed arguments of the config, -i,
  * -f sender (when the caller gave one), the caller's options that this flavor of sendmail takes,
@@ -37,7 +40,7 @@
 
 #include <stddef.h>
 
-#include "keymap.h"
+#include "conf.h"
 
 /* The caller's options that may be passed on, NULL where not given. */
 struct passon {
@@ -52,6 +55,7 @@ struct passon {
 #define MAXOPTS	11	/* what backend_opts may give */
 
 int	backend_optok(int c, const char *v);
+int	backend_keep(struct passon *, int c, const char *v);
 int	backend_optsok(const char *const *opts, size_t n);
 size_t	backend_opts(const struct conf *, const struct passon *,
 	    const char **av);

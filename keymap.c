@@ -111,6 +111,29 @@ nextline(FILE *fp, const char *path, size_t *lineno, char **buf, size_t *bufsz,
 	return 0;
 }
 
+/*
+ * Call fn on each meaningful line of the file at path, split into fields,
+ * until it returns -1.  0 at the end of the file, -1 with err set.
+ */
+static int
+eachline(const char *path, int (*fn)(void *, char **, int, const char *,
+    size_t, char *, size_t), void *arg, char *err, size_t errlen)
+{
+	FILE	*fp;
+	char	*buf = NULL, *f[MAXFIELDS];
+	size_t	 bufsz = 0, lineno = 0;
+	int	 n;
+
+	if ((fp = openconf(path, err, errlen)) == NULL)
+		return -1;
+	while ((n = nextline(fp, path, &lineno, &buf, &bufsz, f, err,
+	    errlen)) > 0 && fn(arg, f, n, path, lineno, err, errlen) == 0)
+		;
+	free(buf);
+	fclose(fp);
+	return n == 0 ? 0 : -1;
+}
+
 static int
 setpath(char **dst, char *val, const char *path, size_t lineno, char *err,
     size_t errlen)
@@ -285,125 +308,129 @@ setflavor(struct conf *c, const char *val, const char *path, size_t lineno,
 	return -1;
 }
 
+static const char *const confkeys[] = {
+	"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor", "bcc",
+	"protect-subject", "encrypt-to", "sign-key", "queue-lifetime",
+	"compress", "timeout"
+};
+
+struct confread {
+	struct conf	*c;
+	size_t		 seen[sizeof(confkeys) / sizeof(confkeys[0])];
+};
+
+/* One line of the config file: "key value...". */
+static int
+confline(void *arg, char **f, int n, const char *path, size_t lineno,
+    char *err, size_t errlen)
+{
+	struct confread	*cr = arg;
+	struct conf	*c = cr->c;
+	char		**dst;
+	size_t		  k;
+	long long	  t;
+
+	for (k = 0; k < sizeof(confkeys) / sizeof(confkeys[0]) &&
+	    strcmp(f[0], confkeys[k]) != 0; k++)
+		;
+	if (k == sizeof(confkeys) / sizeof(confkeys[0])) {
+		snprintf(err, errlen, "%s:%zu: unknown key %s", path, lineno,
+		    f[0]);
+		return -1;
+	}
+	if (cr->seen[k] != 0) {
+		snprintf(err, errlen, "%s:%zu: %s already set at line %zu",
+		    path, lineno, f[0], cr->seen[k]);
+		return -1;
+	}
+	cr->seen[k] = lineno;
+	if (strcmp(f[0], "sendmail") == 0)
+		return setsendmail(c, f, n, path, lineno, err, errlen);
+	if (strcmp(f[0], "encrypt-to") == 0) {
+		if (setfprs(&c->encryptto, &c->nencryptto, f + 1, n - 1) == 0)
+			return 0;
+		snprintf(err, errlen, "%s:%zu: encrypt-to wants fingerprints "
+		    "(40 or 64 hex digits)", path, lineno);
+		return -1;
+	}
+	if (n != 2) {
+		snprintf(err, errlen, "%s:%zu: %s takes one value", path,
+		    lineno, f[0]);
+		return -1;
+	}
+	if (strcmp(f[0], "flavor") == 0)
+		return setflavor(c, f[1], path, lineno, err, errlen);
+	if (strcmp(f[0], "bcc") == 0)
+		return (c->bcchidden = choice(f[1], "separate", "hidden",
+		    path, lineno, err, errlen)) == -1 ? -1 : 0;
+	if (strcmp(f[0], "protect-subject") == 0)
+		return (c->protectsubject = choice(f[1], "no", "yes", path,
+		    lineno, err, errlen)) == -1 ? -1 : 0;
+	if (strcmp(f[0], "compress") == 0) {
+		if (strcmp(f[1], "default") == 0)
+			c->compress = -1;
+		else if (strcmp(f[1], "none") == 0)
+			c->compress = 0;
+		else if (strlen(f[1]) == 1 && f[1][0] >= '0' && f[1][0] <= '9')
+			c->compress = f[1][0] - '0';
+		else {
+			snprintf(err, errlen, "%s:%zu: compress wants default, "
+			    "none or a level 0-9", path, lineno);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(f[0], "queue-lifetime") == 0) {
+		if ((c->lifetime = duration(f[1])) > 0)
+			return 0;
+		snprintf(err, errlen, "%s:%zu: queue-lifetime wants a time such "
+		    "as 5d, 12h, 30m or 90s", path, lineno);
+		return -1;
+	}
+	if (strcmp(f[0], "timeout") == 0) {
+		if ((t = duration(f[1])) <= 0 || t > MAXTIMEOUT) {
+			snprintf(err, errlen, "%s:%zu: timeout wants a time "
+			    "such as 300, 90s, 5m or 1h (at most 1d)", path,
+			    lineno);
+			return -1;
+		}
+		c->timeout = t;
+		return 0;
+	}
+	if (strcmp(f[0], "sign-key") == 0) {
+		if ((c->signkey = parsefpr(f[1])) != NULL)
+			return 0;
+		snprintf(err, errlen, "%s:%zu: sign-key wants a fingerprint (40 "
+		    "or 64 hex digits)", path, lineno);
+		return -1;
+	}
+	if ((dst = pathkey(c, f[0])) != NULL)
+		return setpath(dst, f[1], path, lineno, err, errlen);
+	return 0;
+}
+
 int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
-	static const char *const keys[] = {
-		"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor",
-		"bcc", "protect-subject", "encrypt-to", "sign-key",
-		"queue-lifetime", "compress", "timeout"
-	};
-	size_t	 seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
-	FILE	*fp;
-	char	*buf = NULL, *f[MAXFIELDS], **dst;
-	size_t	 bufsz = 0, lineno = 0, k;
-	long long t;
-	int	 n, rc = -1;
+	struct confread	cr;
 
 	memset(c, 0, sizeof(*c));
+	memset(&cr, 0, sizeof(cr));
+	cr.c = c;
 	if (path == NULL)
 		path = SYSCONFDIR "/pgpsendmail.conf";
 	if ((c->path = strdup(path)) == NULL || confdefaults(c) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	if ((fp = openconf(path, err, errlen)) == NULL)
+	if (eachline(path, confline, &cr, err, errlen) == -1)
 		return -1;
-	while ((n = nextline(fp, path, &lineno, &buf, &bufsz, f, err,
-	    errlen)) > 0) {
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]) &&
-		    strcmp(f[0], keys[k]) != 0; k++)
-			;
-		if (k == sizeof(keys) / sizeof(keys[0])) {
-			snprintf(err, errlen, "%s:%zu: unknown key %s", path,
-			    lineno, f[0]);
-			goto out;
-		}
-		if (seen[k] != 0) {
-			snprintf(err, errlen, "%s:%zu: %s already set at line "
-			    "%zu", path, lineno, f[0], seen[k]);
-			goto out;
-		}
-		seen[k] = lineno;
-		if (strcmp(f[0], "sendmail") == 0) {
-			if (setsendmail(c, f, n, path, lineno, err,
-			    errlen) == -1)
-				goto out;
-		} else if (strcmp(f[0], "encrypt-to") == 0) {
-			if (setfprs(&c->encryptto, &c->nencryptto, f + 1,
-			    n - 1) == -1) {
-				snprintf(err, errlen, "%s:%zu: encrypt-to wants "
-				    "fingerprints (40 or 64 hex digits)", path,
-				    lineno);
-				goto out;
-			}
-		} else if (n != 2) {
-			snprintf(err, errlen, "%s:%zu: %s takes one value",
-			    path, lineno, f[0]);
-			goto out;
-		} else if (strcmp(f[0], "flavor") == 0) {
-			if (setflavor(c, f[1], path, lineno, err, errlen) == -1)
-				goto out;
-		} else if (strcmp(f[0], "bcc") == 0) {
-			if ((c->bcchidden = choice(f[1], "separate", "hidden",
-			    path, lineno, err, errlen)) == -1)
-				goto out;
-		} else if (strcmp(f[0], "protect-subject") == 0) {
-			if ((c->protectsubject = choice(f[1], "no", "yes",
-			    path, lineno, err, errlen)) == -1)
-				goto out;
-		} else if (strcmp(f[0], "compress") == 0) {
-			if (strcmp(f[1], "default") == 0)
-				c->compress = -1;
-			else if (strcmp(f[1], "none") == 0)
-				c->compress = 0;
-			else if (strlen(f[1]) == 1 && f[1][0] >= '0' &&
-			    f[1][0] <= '9')
-				c->compress = f[1][0] - '0';
-			else {
-				snprintf(err, errlen, "%s:%zu: compress wants "
-				    "default, none or a level 0-9", path,
-				    lineno);
-				goto out;
-			}
-		} else if (strcmp(f[0], "queue-lifetime") == 0) {
-			if ((c->lifetime = duration(f[1])) <= 0) {
-				snprintf(err, errlen, "%s:%zu: queue-lifetime "
-				    "wants a time such as 5d, 12h, 30m or 90s",
-				    path, lineno);
-				goto out;
-			}
-		} else if (strcmp(f[0], "timeout") == 0) {
-			if ((t = duration(f[1])) <= 0 || t > MAXTIMEOUT) {
-				snprintf(err, errlen, "%s:%zu: timeout wants a "
-				    "time such as 300, 90s, 5m or 1h (at most "
-				    "1d)", path, lineno);
-				goto out;
-			}
-			c->timeout = t;
-		} else if (strcmp(f[0], "sign-key") == 0) {
-			if ((c->signkey = parsefpr(f[1])) == NULL) {
-				snprintf(err, errlen, "%s:%zu: sign-key wants a "
-				    "fingerprint (40 or 64 hex digits)", path,
-				    lineno);
-				goto out;
-			}
-		} else if ((dst = pathkey(c, f[0])) != NULL &&
-		    setpath(dst, f[1], path, lineno, err, errlen) == -1)
-			goto out;
-	}
-	if (n == -1)
-		goto out;
 	if (c->sendmail == NULL) {
 		snprintf(err, errlen, "%s: no sendmail line: the real sendmail "
 		    "must be named", path);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	free(buf);
-	fclose(fp);
-	return rc;
+	return 0;
 }
 
 void
@@ -517,15 +544,59 @@ parseaction(struct keymap_entry *e, char **f, int n)
 	return 0;
 }
 
+/* One line of the keymap: "pattern action...". */
+static int
+keymapline(void *arg, char **f, int n, const char *path, size_t lineno,
+    char *err, size_t errlen)
+{
+	struct keymap		*km = arg;
+	struct keymap_entry	*e, *ne;
+	size_t			 i;
+
+	if (n < 2) {
+		snprintf(err, errlen, "%s:%zu: %s: no action", path, lineno,
+		    f[0]);
+		return -1;
+	}
+	if ((ne = reallocarray(km->e, km->n + 1, sizeof(*km->e))) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	km->e = ne;
+	e = &km->e[km->n];
+	memset(e, 0, sizeof(*e));
+	e->file = km->path;
+	e->line = lineno;
+	if (parsepattern(f[0], &e->kind) == -1) {
+		snprintf(err, errlen, "%s:%zu: %s: bad pattern", path, lineno,
+		    f[0]);
+		return -1;
+	}
+	if ((e->pattern = strdup(e->kind == PAT_DOMAIN ? f[0] + 1 :
+	    f[0])) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	km->n++;
+	for (i = 0; i + 1 < km->n; i++)
+		if (km->e[i].kind == e->kind &&
+		    strcmp(km->e[i].pattern, e->pattern) == 0) {
+			snprintf(err, errlen, "%s:%zu: %s: already mapped at "
+			    "line %zu", path, lineno, f[0], km->e[i].line);
+			return -1;
+		}
+	if (parseaction(e, f + 1, n - 1) == -1) {
+		snprintf(err, errlen, "%s:%zu: bad action: want fingerprints "
+		    "(40 or 64 hex digits), keyring, plain or reject", path,
+		    lineno);
+		return -1;
+	}
+	return 0;
+}
+
 int
 keymap_load(struct keymap *km, const char *path, char *err, size_t errlen)
 {
-	FILE			*fp;
-	struct keymap_entry	*e, *ne;
-	char			*buf = NULL, *f[MAXFIELDS];
-	size_t			 bufsz = 0, lineno = 0, i;
-	int			 n, rc = -1;
-
 	memset(km, 0, sizeof(*km));
 	km->fallback.kind = PAT_ANY;
 	km->fallback.pattern = "*";
@@ -535,57 +606,7 @@ keymap_load(struct keymap *km, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	if ((fp = openconf(path, err, errlen)) == NULL)
-		return -1;
-	while ((n = nextline(fp, path, &lineno, &buf, &bufsz, f, err,
-	    errlen)) > 0) {
-		if (n < 2) {
-			snprintf(err, errlen, "%s:%zu: %s: no action", path,
-			    lineno, f[0]);
-			goto out;
-		}
-		ne = reallocarray(km->e, km->n + 1, sizeof(*km->e));
-		if (ne == NULL) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			goto out;
-		}
-		km->e = ne;
-		e = &km->e[km->n];
-		memset(e, 0, sizeof(*e));
-		e->file = km->path;
-		e->line = lineno;
-		if (parsepattern(f[0], &e->kind) == -1) {
-			snprintf(err, errlen, "%s:%zu: %s: bad pattern", path,
-			    lineno, f[0]);
-			goto out;
-		}
-		if ((e->pattern = strdup(e->kind == PAT_DOMAIN ? f[0] + 1 :
-		    f[0])) == NULL) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			goto out;
-		}
-		km->n++;
-		for (i = 0; i + 1 < km->n; i++)
-			if (km->e[i].kind == e->kind &&
-			    strcmp(km->e[i].pattern, e->pattern) == 0) {
-				snprintf(err, errlen, "%s:%zu: %s: already "
-				    "mapped at line %zu", path, lineno, f[0],
-				    km->e[i].line);
-				goto out;
-			}
-		if (parseaction(e, f + 1, n - 1) == -1) {
-			snprintf(err, errlen, "%s:%zu: bad action: want "
-			    "fingerprints (40 or 64 hex digits), keyring, "
-			    "plain or reject", path, lineno);
-			goto out;
-		}
-	}
-	if (n == 0)
-		rc = 0;
-out:
-	free(buf);
-	fclose(fp);
-	return rc;
+	return eachline(path, keymapline, km, err, errlen);
 }
 
 /*

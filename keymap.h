@@ -1,9 +1,7 @@
 /*
- * keymap.h: the configuration file and the keymap, and nothing else.
- * No processes, no mail format.
+ * keymap.h: the keymap, and the parsing of the configuration file that
+ * conf.h describes, and nothing else.  No processes, no mail format.
  *
- * conf_load	read the config file into a struct conf; -1 and err set on error
- * conf_free	release what conf_load allocated
  * keymap_load	read the keymap file; -1 and err set on error
  * keymap_lookup	the entry that governs an address (never NULL once loaded:
  *		without a "*" line the default "* keyring" applies)
@@ -16,33 +14,7 @@
 
 #include <stddef.h>
 
-#define ERRLEN	512	/* room for one error line */
-
-/* Which real sendmail: it decides which options may be passed on. */
-enum flavor {
-	FL_POSTFIX, FL_SENDMAIL, FL_EXIM, FL_OPENSMTPD, FL_MSMTP,
-	FL_NULLMAILER, FL_DMA
-};
-
-struct conf {
-	char	 *path;		/* the file read, for messages */
-	char	**sendmail;	/* backend argv: path, fixed args; NULL-ended */
-	size_t	  nsendmail;
-	char	 *gpg;		/* gpg binary, absolute */
-	char	 *gnupghome;	/* the system keyring */
-	char	 *keymap;	/* keymap file */
-	char	 *spool;	/* spool directory */
-	enum flavor flavor;
-	int	  bcchidden;	/* bcc hidden: blind keys hidden, not apart */
-	int	  protectsubject;	/* outer Subject "[...]" */
-	char	**encryptto;	/* archive keys added to every ciphertext */
-	size_t	  nencryptto;
-	char	 *signkey;	/* sign with this key, or NULL */
-	long long lifetime;	/* seconds an entry may wait in the queue */
-	int	  timeout;	/* seconds a child (gpg, the real sendmail)
-				   may go without progress */
-	int	  compress;	/* -1 gpg's default, 0 none, 1-9 a level */
-};
+#include "conf.h"
 
 enum action {
 	ACT_KEYS,	/* encrypt to the fingerprints listed */
@@ -75,8 +47,6 @@ struct keymap {
 	struct keymap_entry	 fallback;	/* "* keyring" unless the file has "*" */
 };
 
-int	conf_load(struct conf *, const char *path, char *err, size_t errlen);
-void	conf_free(struct conf *);
 int	keymap_load(struct keymap *, const char *path, char *err, size_t errlen);
 const struct keymap_entry *keymap_lookup(const struct keymap *, const char *addr);
 void	keymap_free(struct keymap *);

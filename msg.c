@@ -20,14 +20,14 @@
 #include "text.h"
 
 /* The failure into m->err and m->report; to stderr too if show. */
+/* Keep why in m->err and in m->report; with show, say it on stderr too. */
 static void
-failv(struct msg *m, int show, const char *fmt, va_list ap)
+record(struct msg *m, int show, const char *why)
 {
-	char	buf[ERRLEN];
 	size_t	len;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);	/* fmt's arguments may be m->err */
-	strlcpy(m->err, buf, sizeof(m->err));
+	if (why != m->err)
+		strlcpy(m->err, why, sizeof(m->err));
 	if (show && !m->quiet)
 		fprintf(stderr, "pgpsendmail: %s\n", m->err);
 	len = strlen(m->report);
@@ -38,20 +38,18 @@ void
 msg_fail(struct msg *m, const char *fmt, ...)
 {
 	va_list	ap;
+	char	buf[ERRLEN];
 
 	va_start(ap, fmt);
-	failv(m, 1, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);	/* fmt's arguments may be m->err */
 	va_end(ap);
+	record(m, 1, buf);
 }
 
 void
-msg_defer(struct msg *m, const char *fmt, ...)
+msg_defer(struct msg *m, const char *why)
 {
-	va_list	ap;
-
-	va_start(ap, fmt);
-	failv(m, 0, fmt, ap);
-	va_end(ap);
+	record(m, 0, why);
 }
 
 void

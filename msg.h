@@ -92,8 +92,7 @@ ssize_t		 msg_find(const struct msg *, const char *addr);
 const char	*msg_refusal(const struct rcpt *, char *buf, size_t len);
 void		 msg_fail(struct msg *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-void		 msg_defer(struct msg *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+void		 msg_defer(struct msg *, const char *why);
 void		 msg_rcptlist(const struct msg *, char *buf, size_t len);
 void		 msg_log(const struct msg *, int ex);
 void		 msg_reset(struct msg *);

@@ -206,7 +206,7 @@ plan(struct msg *m, struct outputs *o)
 		if ((why = msg_refusal(r, buf, sizeof(buf))) != NULL) {
 			/* Shown only if the body proves not to be encrypted. */
 			if (o->passing == PASS_MAYBE)
-				msg_defer(m, "%s", why);
+				msg_defer(m, why);
 			else
 				msg_fail(m, "%s", why);
 			o->keyless = 1;

@@ -215,20 +215,10 @@ parseopts(int argc, char *argv[], struct opts *o)
 			    optarg ? optarg : "");
 			break;
 		case 'B':
-			if (backend_optok(c, optarg))
-				o->pass.bodytype = optarg;
-			break;
 		case 'N':
-			if (backend_optok(c, optarg))
-				o->pass.notify = optarg;
-			break;
 		case 'R':
-			if (backend_optok(c, optarg))
-				o->pass.ret = optarg;
-			break;
 		case 'V':
-			if (backend_optok(c, optarg))
-				o->pass.envid = optarg;
+			(void)backend_keep(&o->pass, c, optarg);
 			break;
 		case '?':
 			if (optopt != 0 && strchr(optstr, optopt) != NULL)

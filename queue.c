@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "keymap.h"
+#include "conf.h"
 #include "queue.h"
 #include "rfc5322.h"
 #include "spool.h"

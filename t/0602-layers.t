@@ -19,7 +19,7 @@ my @layers = (
     [qw(send smtp verify)],		# the pipeline
     [qw(msg out)],			# the message and its outputs
     [qw(gpg queue spool backend run)],	# gpg, the queue, the real sendmail
-    [qw(rfc5322 input armor keymap text fdio)],	# parsers and helpers
+    [qw(rfc5322 input armor keymap conf text fdio)],	# parsers and helpers
 );
 my (%layer, %inc, %defs, %src, %calls, @unplaced);
 my %known = map { $_ => 1 } split ' ', $ENV{KNOWN} // '';

@@ -1,0 +1,45 @@
+/*
+ * conf.h: the configuration, as read from pgpsendmail.conf (parsed in
+ * keymap.c, which reads the keymap the same way); what every layer that
+ * runs something needs to know of it, and nothing of the keymap.
+ *
+ * conf_load	read the config file into a struct conf; -1 and err set on error
+ * conf_free	release what conf_load allocated
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+
+#define ERRLEN	512	/* room for one error line */
+
+/* Which real sendmail: it decides which options may be passed on. */
+enum flavor {
+	FL_POSTFIX, FL_SENDMAIL, FL_EXIM, FL_OPENSMTPD, FL_MSMTP,
+	FL_NULLMAILER, FL_DMA
+};
+
+struct conf {
+	char	 *path;		/* the file read, for messages */
+	char	**sendmail;	/* backend argv: path, fixed args; NULL-ended */
+	size_t	  nsendmail;
+	char	 *gpg;		/* gpg binary, absolute */
+	char	 *gnupghome;	/* the system keyring */
+	char	 *keymap;	/* keymap file */
+	char	 *spool;	/* spool directory */
+	enum flavor flavor;
+	int	  bcchidden;	/* bcc hidden: blind keys hidden, not apart */
+	int	  protectsubject;	/* outer Subject "[...]" */
+	char	**encryptto;	/* encrypt-to: added to every ciphertext */
+	size_t	  nencryptto;
+	char	 *signkey;	/* sign with this key, or NULL */
+	long long lifetime;	/* seconds an entry may wait in the queue */
+	int	  timeout;	/* seconds a child (gpg, the real sendmail)
+				   may go without progress */
+	int	  compress;	/* -1 gpg's default, 0 none, 1-9 a level */
+};
+
+int	conf_load(struct conf *, const char *path, char *err, size_t errlen);
+void	conf_free(struct conf *);
+
+#endif
