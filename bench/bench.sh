@@ -36,11 +36,14 @@ gpgconf --homedir "$d/keys" --kill all
 
 cat >"$d/backend" <<EOF
 #!/bin/sh
-# Discard the message; note the parent's own CPU (ns) and peak RSS (kB).
-read -r cpu rest </proc/\$PPID/schedstat
-hwm=\$(awk '/^VmHWM/ { print \$2 }' /proc/\$PPID/status)
+# Discard the message; note pgpsendmail's own CPU (ns) and peak RSS (kB).
+# Our parent is the guard that pgpsendmail forks for every hand-off:
+# pgpsendmail is the guard's parent.
+p=\$(sed 's/.*) //' /proc/\$PPID/stat | awk '{ print \$2 }')
+read -r cpu rest </proc/\$p/schedstat
+hwm=\$(awk '/^VmHWM/ { print \$2 }' /proc/\$p/status)
 # its reaped children's CPU (gpg's), in clock ticks: fields 16 and 17
-kids=\$(sed 's/.*) //' /proc/\$PPID/stat | awk '{ print \$14 + \$15 }')
+kids=\$(sed 's/.*) //' /proc/\$p/stat | awk '{ print \$14 + \$15 }')
 echo "\$cpu \$hwm \$kids" >>$d/own
 cat >/dev/null
 EOF
