@@ -10,7 +10,9 @@ CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra
 BSD_CFLAGS != pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY
 BSD_LIBS != pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd
-ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BSD_CFLAGS)
+VERSION = 0.3
+ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+    -DVERSION='"$(VERSION)"' $(BSD_CFLAGS)
 
 OBJS = pgpsendmail.o send.o smtp.o verify.o msg.o out.o queue.o backend.o \
     keymap.o gpg.o run.o \
@@ -92,7 +94,7 @@ SANCC ?= clang
 FUZZTIME ?= 60
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer $(SAN) $(WARN) -D_GNU_SOURCE \
-    -DSYSCONFDIR='"$(SYSCONFDIR)"' $(BSD_CFLAGS)
+    -DSYSCONFDIR='"$(SYSCONFDIR)"' -DVERSION='"$(VERSION)"' $(BSD_CFLAGS)
 # asan/log.PID holds what a sanitizer found, even where a test hid stderr.
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:exitcode=86:log_path=$(CURDIR)/asan/log \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(CURDIR)/asan/log

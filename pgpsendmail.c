@@ -60,6 +60,36 @@ struct opts {
 static struct input	in;
 static int		reading;	/* stdin is ours to drain on exit */
 
+#ifndef VERSION
+#define VERSION	"unknown"
+#endif
+
+#define USAGE \
+	"usage: pgpsendmail [-it] [-B type] [-F fullname] [-f sender] " \
+	"[-N dsn]\n" \
+	"                   [-o option] [-R ret] [-V envid] [--] " \
+	"[recipient ...]\n" \
+	"       pgpsendmail -bv [-t] [recipient ...]\n" \
+	"       pgpsendmail -bs\n" \
+	"       pgpsendmail -bp | -bi | -q[time]\n"
+
+/* --help and --version, alone, before anything else is read. */
+static void
+longopt(int argc, char *argv[])
+{
+	if (argc != 2)
+		return;
+	if (strcmp(argv[1], "--help") == 0) {
+		fputs(USAGE, stdout);
+		fputs("See pgpsendmail(8) and pgpsendmail.conf(5).\n", stdout);
+		exit(fflush(stdout) == 0 ? EX_OK : EX_IOERR);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		puts("pgpsendmail " VERSION);
+		exit(fflush(stdout) == 0 ? EX_OK : EX_IOERR);
+	}
+}
+
 /* Leave without sending: let the caller finish writing, wipe, exit. */
 static void __attribute__((noreturn))
 leave(int ex)
@@ -222,9 +252,10 @@ parseopts(int argc, char *argv[], struct opts *o)
 			break;
 		case '?':
 			if (optopt != 0 && strchr(optstr, optopt) != NULL)
-				die(EX_USAGE, "-%c needs a value", optopt);
-			die(EX_USAGE, "unknown option -%c", optopt ?
-			    optopt : '?');
+				die(EX_USAGE, "-%c needs a value (pgpsendmail "
+				    "--help lists the options)", optopt);
+			die(EX_USAGE, "unknown option -%c (pgpsendmail --help "
+			    "lists the options)", optopt ? optopt : '?');
 		default:
 			break;	/* accepted and dropped */
 		}
@@ -282,6 +313,7 @@ main(int argc, char *argv[])
 	int		 r, ex, setid;
 
 	sanitize();
+	longopt(argc, argv);
 	parseopts(argc, argv, &o);
 	if ((pw = getpwuid(getuid())) != NULL)
 		strlcpy(login, pw->pw_name, sizeof(login));
