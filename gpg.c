@@ -5,6 +5,7 @@
  * deadlock us against gpg, and kills a gpg that goes the timeout without
  * progress (a gpg-agent that hangs).
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -437,6 +438,39 @@ listnames(struct keyquery **q, size_t nq)
 	return names;
 }
 
+/*
+ * The system keyring must be there and readable by whoever sends (gpg
+ * runs as the caller): a keyring made as root under umask 077, or a
+ * trustdb.gpg gpg made 0600, fails every sender but root.  Say so in
+ * words an administrator can act on, before gpg says "Fatal".
+ */
+static int
+homeok(const struct gpg *g, char *err, size_t errlen)
+{
+	static const char *const files[] = { "pubring.kbx", "trustdb.gpg" };
+	struct stat	st;
+	char		path[1024];
+	size_t		i;
+
+	if (stat(g->home, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "the system keyring %s %s (gnupghome in "
+		    "the configuration)", g->home, errno == ENOENT ?
+		    "does not exist" : "is not a directory here");
+		return -1;
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", g->home, files[i]);
+		if (access(path, F_OK) == 0 && access(path, R_OK) == -1) {
+			snprintf(err, errlen, "%s cannot be read by uid %lu: "
+			    "every sender needs it (as root: chmod 644 it, and "
+			    "import keys under umask 022)", path,
+			    (unsigned long)getuid());
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
     size_t errlen)
@@ -463,6 +497,8 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	l.now = time(NULL);
 	if (nq == 0)
 		return GPG_OK;
+	if (homeok(g, err, errlen) == -1)
+		return GPG_ERUN;
 	if ((l.match = calloc(nq, 1)) == NULL ||
 	    (l.uids = calloc(nq, UIDLEN)) == NULL ||
 	    (line = malloc(LISTLINE)) == NULL ||
