@@ -31,17 +31,19 @@ enum {
 	P_F = 1,	/* -F name */
 	P_B = 2,	/* -B type */
 	P_DSN = 4,	/* -N, -R, -V */
-	P_OD = 8	/* -odX */
+	P_OD = 8,	/* -odX */
+	P_MODES = 16	/* -q, -bp, -bi: a queue and aliases of its own */
 };
 
 static const unsigned int takes[] = {
-	[FL_POSTFIX] = P_F | P_B | P_DSN,
-	[FL_SENDMAIL] = P_F | P_B | P_DSN | P_OD,
-	[FL_EXIM] = P_F | P_OD,
-	[FL_OPENSMTPD] = P_F | P_DSN,
+	[FL_POSTFIX] = P_F | P_B | P_DSN | P_MODES,
+	[FL_SENDMAIL] = P_F | P_B | P_DSN | P_OD | P_MODES,
+	[FL_EXIM] = P_F | P_OD | P_MODES,
+	[FL_OPENSMTPD] = P_F | P_DSN | P_MODES,
+	/* msmtp refuses -q, -bp and -bi (64); nullmailer has none either. */
 	[FL_MSMTP] = P_F,
 	[FL_NULLMAILER] = P_F,
-	[FL_DMA] = P_F,
+	[FL_DMA] = P_F | P_MODES,
 };
 
 #define ALPHA	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -98,29 +100,6 @@ backend_optok(int c, const char *v)
 	}
 }
 
-/*
- * Options as an entry holds them, one argument an element: only what
- * backend_opts gives for options that pass backend_optok.
- */
-int
-backend_optsok(const char *const *opts, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		const char *o = opts[i];
-
-		if (strncmp(o, "-od", 3) == 0) {
-			if (!backend_optok('d', o + 3))
-				return 0;
-		} else if (o[0] != '-' || o[1] == '\0' || o[2] != '\0' ||
-		    strchr("FBNRV", o[1]) == NULL || ++i == n ||
-		    !backend_optok(o[1], opts[i]))
-			return 0;
-	}
-	return 1;
-}
-
 /* The options with a value that may go on, in the order they go. */
 static const struct {
 	const char	*opt;
@@ -137,17 +116,50 @@ static const struct {
 #define NVALUED		(sizeof(valued) / sizeof(valued[0]))
 #define VALUE(p, i)	(*(const char **)((char *)(p) + valued[i].off))
 
-int
-backend_keep(struct passon *p, int c, const char *v)
+/* The index in valued of option opt ("-F"...), or NVALUED. */
+static size_t
+valuedof(const char *opt)
 {
 	size_t	i;
 
-	for (i = 0; i < NVALUED; i++)
-		if (valued[i].opt[1] == c && backend_optok(c, v)) {
-			VALUE(p, i) = v;
-			return 1;
-		}
-	return 0;
+	for (i = 0; i < NVALUED && strcmp(valued[i].opt, opt) != 0; i++)
+		;
+	return i;
+}
+
+/*
+ * Options as an entry holds them, one argument an element: only what
+ * backend_opts gives for options that pass backend_optok.
+ */
+int
+backend_optsok(const char *const *opts, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		const char *o = opts[i];
+
+		if (strncmp(o, "-od", 3) == 0) {
+			if (!backend_optok('d', o + 3))
+				return 0;
+		} else if (valuedof(o) == NVALUED || ++i == n ||
+		    !backend_optok(o[1], opts[i]))
+			return 0;
+	}
+	return 1;
+}
+
+
+int
+backend_keep(struct passon *p, int c, const char *v)
+{
+	char	opt[3] = { '-', (char)c, '\0' };
+	size_t	i = valuedof(opt);
+
+	if (i == NVALUED || !backend_optok(c, v))
+		return 0;
+	VALUE(p, i) = v;
+	return 1;
 }
 
 size_t
@@ -369,15 +381,11 @@ backend_send(const struct conf *c, const char *sender, const char *const *opt,
 	return ex;
 }
 
-/*
- * msmtp has no queue and no aliases and refuses -q, -bp and -bi (64);
- * nullmailer's sendmail has no such modes either.  For them, our own
- * queue is the whole of it.
- */
+/* Without them (msmtp, nullmailer) our own queue is the whole of it. */
 int
 backend_modes(const struct conf *c)
 {
-	return c->flavor != FL_MSMTP && c->flavor != FL_NULLMAILER;
+	return (takes[c->flavor] & P_MODES) != 0;
 }
 
 void

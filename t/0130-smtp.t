@@ -9,13 +9,6 @@ mkconf
 echo '@evil.example reject' >"$T/keymap"
 tok=tok$$x$(date +%s)
 
-session() {	# session: the dialogue on stdin, sent with CRLF; replies in $R
-	reset_out
-	sed 's/$/\r/' >"$T/session"
-	send -bs <"$T/session"
-	tr -d '\r' <"$T/stdout" >"$R"
-}
-R=$T/replies
 
 session <<EOF
 EHLO client.example

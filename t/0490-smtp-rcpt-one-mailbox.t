@@ -17,13 +17,6 @@ cat >"$T/keymap" <<EOF
 EOF
 tok=tok$$x$(date +%s)
 
-session() {	# session: the dialogue on stdin, sent with CRLF; replies in $R
-	reset_out
-	sed 's/$/\r/' >"$T/session"
-	send -bs <"$T/session"
-	tr -d '\r' <"$T/stdout" >"$R"
-}
-R=$T/replies
 # reply N: the reply to the Nth command after EHLO (MAIL is 1)
 reply() { sed '1,/^250 ENHANCEDSTATUSCODES$/d' "$R" | sed -n "$1p"; }
 

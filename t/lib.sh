@@ -185,6 +185,15 @@ send() {
 	return 0
 }
 reset_out() { rm -rf "$T/out" "$T/err"; mkdir -p "$T/out"; }
+# session: an SMTP dialogue (-bs) on stdin, sent with CRLF; the replies,
+# CR removed, in $R
+R=$T/replies
+session() {
+	reset_out
+	sed 's/$/\r/' >"$T/session"
+	send -bs <"$T/session"
+	tr -d '\r' <"$T/stdout" >"$R"
+}
 calls() { ls "$T/out" | grep -c '\.argv$'; }
 rcpts() {	# rcpts N: the recipients of backend call N, one a line
 	sed '1,/^--$/d' "$T/out/$1.argv"
