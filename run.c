@@ -139,8 +139,8 @@ run_spawn(const char *path, const char *const *av, char *const *env,
  * change users, so this forks; a failed exec comes back through a
  * close-on-exec pipe.
  */
-pid_t
-run_spawn_as(const char *path, const char *const *av, char *const *env,
+static pid_t
+spawn_as(const char *path, const char *const *av, char *const *env,
     const int *fds, int nfds, uid_t uid, gid_t gid, const gid_t *groups,
     int ngroups)
 {
@@ -468,6 +468,25 @@ run_read(struct run_io *io, void *buf, size_t len)
 	return -1;
 }
 
+/* Append n bytes of what a child said to tail, keeping the last ones. */
+static void
+keeptail(char *tail, size_t *len, size_t cap, const char *buf, size_t n)
+{
+	if (n >= cap - 1) {
+		memcpy(tail, buf + n - (cap - 1), cap - 1);
+		*len = cap - 1;
+	} else {
+		if (*len + n > cap - 1) {
+			memmove(tail, tail + (*len + n - (cap - 1)),
+			    cap - 1 - n);
+			*len = cap - 1 - n;
+		}
+		memcpy(tail + *len, buf, n);
+		*len += n;
+	}
+	tail[*len] = '\0';
+}
+
 int
 run_keep(struct run_io *io, void *arg)
 {
@@ -477,7 +496,7 @@ run_keep(struct run_io *io, void *arg)
 
 	if ((n = run_read(io, buf, sizeof(buf))) > 0 && t->buf != NULL &&
 	    t->cap > 0)
-		run_keeptail(t->buf, &t->len, t->cap, buf, n);
+		keeptail(t->buf, &t->len, t->cap, buf, n);
 	return n != 0;
 }
 
@@ -592,7 +611,7 @@ guard(const char *path, const char *const *av, char *const *env,
 	if (as == NULL)
 		pid = spawn(path, av, env, fds, nfds);
 	else
-		pid = run_spawn_as(path, av, env, fds, nfds, as->uid, as->gid,
+		pid = spawn_as(path, av, env, fds, nfds, as->uid, as->gid,
 		    as->groups, as->ngroups);
 	if (pid == -1) {
 		say(rep, R_NOTRUN, errno);
@@ -716,24 +735,6 @@ out:
 		close(o);
 	errno = eno;
 	return ret;
-}
-
-void
-run_keeptail(char *tail, size_t *len, size_t cap, const char *buf, size_t n)
-{
-	if (n >= cap - 1) {
-		memcpy(tail, buf + n - (cap - 1), cap - 1);
-		*len = cap - 1;
-	} else {
-		if (*len + n > cap - 1) {
-			memmove(tail, tail + (*len + n - (cap - 1)),
-			    cap - 1 - n);
-			*len = cap - 1 - n;
-		}
-		memcpy(tail + *len, buf, n);
-		*len += n;
-	}
-	tail[*len] = '\0';
 }
 
 void

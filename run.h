@@ -9,8 +9,6 @@
  *		its own (so that run_loop can kill it and what it started);
  *		the pid, or -1 with errno set (the exec's own errno when the
  *		program could not be run)
- * run_spawn_as	the same, as user uid with gid and the groups given, in
- *		a session of its own and in / (root only)
  * run_loop	the one loop every child goes through: until every child
  *		has ended, call each open run_io's ready when poll says its
  *		descriptor is ready (prepare, if not NULL, before each poll,
@@ -28,8 +26,9 @@
  *		-1 at its end (or on an error), the descriptor then closed
  * run_keep	a ready for a run_io whose arg is a run_tail: keeps the end
  *		of what a child says (its stderr), for run_describe
- * run_guarded	run path as run_spawn does (as NULL) or as run_spawn_as does
- *		(as given), through a guard process: the program leads a
+ * run_guarded	run path as run_spawn does (as NULL) or as the user as
+ *		names (root only: uid, gid, groups; in a session of its own
+ *		and in /), through a guard process: the program leads a
  *		process group of its own, and the guard SIGKILLs that group
  *		should we die before the program ends; and we SIGKILL it
  *		through run_loop once it has made no progress (no output on
@@ -38,8 +37,6 @@
  *		descriptor) is kept in tail (cap tailcap).  0 with *ws its
  *		wait status; 1 if it was killed at its deadline; -1 with
  *		errno set (the exec's errno if it could not be run)
- * run_keeptail	append n bytes of what a child said to tail (cap bytes,
- *		*len used), keeping the last ones
  * run_expired	"WHAT did not finish within N s without progress", into err
  * run_describe	"WHAT exited with status N: its last line" (made safe), or
  *		"WHAT killed by signal N", into err; trims tail's ending
@@ -111,14 +108,9 @@ ssize_t	run_read(struct run_io *, void *buf, size_t len);
 int	run_keep(struct run_io *, void *tail);
 pid_t	run_spawn(const char *path, const char *const *av, char *const *env,
 	    const int *fds, int nfds);
-pid_t	run_spawn_as(const char *path, const char *const *av,
-	    char *const *env, const int *fds, int nfds, uid_t uid, gid_t gid,
-	    const gid_t *groups, int ngroups);
 int	run_guarded(const char *path, const char *const *av,
 	    char *const *env, const int *fds, int nfds, const struct run_as *,
 	    int timeout, int out, char *tail, size_t tailcap, int *ws);
-void	run_keeptail(char *tail, size_t *len, size_t cap, const char *buf,
-	    size_t n);
 void	run_expired(char *err, size_t errlen, const char *what, int timeout);
 void	run_describe(char *err, size_t errlen, const char *what, int ws,
 	    char *tail);

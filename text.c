@@ -39,18 +39,6 @@ utf8_next(const unsigned char *s, unsigned int *cp)
 }
 
 int
-utf8ok(const unsigned char *s)
-{
-	unsigned int	cp;
-	size_t		n;
-
-	for (; *s != '\0'; s += n)
-		if ((n = utf8_next(s, &cp)) == 0)
-			return 0;
-	return 1;
-}
-
-int
 text_unsafe(unsigned int cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||

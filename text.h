@@ -4,7 +4,6 @@
  * utf8_next	decode the character at s: its length in bytes and *cp, or
  *		0 if s does not start with a valid UTF-8 character (overlong,
  *		surrogate, past U+10FFFF, cut short)
- * utf8ok	is all of s valid UTF-8
  * text_unsafe	is code point cp one that must not reach a terminal or a
  *		log as it is: a C0 or C1 control, DEL, or a bidirectional
  *		override or isolate (U+202A-202E, U+2066-2069), which can
@@ -22,7 +21,6 @@
 #include <stddef.h>
 
 size_t		 utf8_next(const unsigned char *s, unsigned int *cp);
-int		 utf8ok(const unsigned char *s);
 int		 text_unsafe(unsigned int cp);
 const char	*safestr(const char *s, char *buf, size_t len);
 
