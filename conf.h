@@ -26,6 +26,8 @@ struct conf {
 	char	 *gpg;		/* gpg binary, absolute */
 	char	 *gnupghome;	/* the system keyring */
 	char	 *keymap;	/* keymap file */
+	char	 *keycache;	/* the key cache (keymap.cache), NULL: none */
+	int	  nokeycache;	/* key-cache none */
 	char	 *spool;	/* spool directory */
 	enum flavor flavor;
 	int	  bcchidden;	/* bcc hidden: blind keys hidden, not apart */

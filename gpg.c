@@ -471,39 +471,35 @@ homeok(const struct gpg *g, char *err, size_t errlen)
 	return 0;
 }
 
-int
-gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
+/*
+ * One --with-colons listing of names (every key without), each record to
+ * fn.  Asked for names, gpg exits 2 when none matches: an empty answer
+ * unless *seen (set by fn's caller) says a key was listed after all.
+ */
+static int
+listrun(const struct gpg *g, char *const *names, size_t nnames,
+    void (*fn)(void *, char *), void *arg, const int *seen, char *err,
     size_t errlen)
 {
-	const char		**av = NULL;
-	struct listing		  l;
+	const char		**av;
 	struct liststatus	  ls;
 	struct gpglines		  recs, stls;
 	struct linesto		  torec, tost;
 	struct run_child	  ch;
 	struct run_io		  io[3];
 	struct run_tail		  tail;
-	char			 *line = NULL, errtail[200], stline[512];
-	char			**names = NULL;
+	char			 *line, errtail[200], stline[512];
 	size_t			  i;
 	pid_t			  pid;
 	int			  n, fd[4], r, e, rc = GPG_OK;
 
 	errtail[0] = '\0';
-	memset(&l, 0, sizeof(l));
 	memset(&ls, 0, sizeof(ls));
-	l.q = q;
-	l.nq = nq;
-	l.now = time(NULL);
-	if (nq == 0)
-		return GPG_OK;
 	if (homeok(g, err, errlen) == -1)
 		return GPG_ERUN;
-	if ((l.match = calloc(nq, 1)) == NULL ||
-	    (l.uids = calloc(nq, UIDLEN)) == NULL ||
-	    (line = malloc(LISTLINE)) == NULL ||
-	    (names = listnames(q, nq)) == NULL ||
-	    (av = calloc(MAXARGS + nq, sizeof(*av))) == NULL) {
+	line = malloc(LISTLINE);
+	av = calloc(MAXARGS + nnames, sizeof(*av));
+	if (line == NULL || av == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		rc = GPG_EOS;
 		goto done;
@@ -516,8 +512,8 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	stls.buf = stline;
 	stls.cap = sizeof(stline);
 	torec.l = &recs;
-	torec.fn = record;
-	torec.arg = &l;
+	torec.fn = fn;
+	torec.arg = arg;
 	tost.l = &stls;
 	tost.fn = liststatus;
 	tost.arg = &ls;
@@ -532,7 +528,7 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	av[n++] = "--with-fingerprint";
 	av[n++] = "--list-keys";
 	av[n++] = "--";
-	for (i = 0; i < nq; i++)
+	for (i = 0; i < nnames; i++)
 		av[n++] = names[i];
 	av[n] = NULL;
 	if ((pid = spawn(g, av, 0, fd)) == -1) {
@@ -557,7 +553,6 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	e = errno;
 	for (i = 0; i < 3; i++)
 		closep(&io[i].fd);
-	endkey(&l);
 	if (r == RUN_TIMEOUT) {
 		run_expired(err, errlen, "gpg --list-keys", g->timeout);
 		rc = GPG_ERUN;
@@ -565,22 +560,146 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(e));
 		rc = GPG_EOS;
 	} else if (WIFEXITED(ch.ws) && WEXITSTATUS(ch.ws) == 2 &&
-	    ls.nomatch && !ls.failed && !l.seen)
+	    ls.nomatch && !ls.failed && !*seen)
 		;	/* no key matched any name */
 	else if (!WIFEXITED(ch.ws) || WEXITSTATUS(ch.ws) != 0) {
 		run_describe(err, errlen, "gpg --list-keys", ch.ws, errtail);
 		rc = GPG_ERUN;
 	}
-	for (i = 0; i < nq; i++)
+done:
+	free(av);
+	free(line);
+	return rc;
+}
+
+int
+gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
+    size_t errlen)
+{
+	struct listing	  l;
+	char		**names = NULL;
+	size_t		  i;
+	int		  rc = GPG_OK;
+
+	memset(&l, 0, sizeof(l));
+	l.q = q;
+	l.nq = nq;
+	l.now = time(NULL);
+	if (nq == 0)
+		return GPG_OK;
+	if ((l.match = calloc(nq, 1)) == NULL ||
+	    (l.uids = calloc(nq, UIDLEN)) == NULL ||
+	    (names = listnames(q, nq)) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		rc = GPG_EOS;
+		goto done;
+	}
+	rc = listrun(g, names, nq, record, &l, &l.seen, err, errlen);
+	endkey(&l);
+	for (i = 0; rc == GPG_OK && i < nq; i++)
 		if (q[i]->nkeys == 0 && q[i]->why[0] == '\0')
 			snprintf(q[i]->why, sizeof(q[i]->why), "no key");
 done:
 	freenames(names);
-	free(av);
 	free(l.match);
 	free(l.uids);
-	free(line);
 	return rc;
+}
+
+/*
+ * The whole keyring, for the key cache: each user ID's mailbox and each
+ * primary key's fingerprint, and the first time after now at which a key,
+ * subkey or user ID comes into being or expires (a listing's answer can
+ * change with the clock then).
+ */
+static int
+scanadd(char ***v, size_t *n, const char *s)
+{
+	char	**nv;
+
+	if ((nv = reallocarray(*v, *n + 1, sizeof(**v))) == NULL)
+		return -1;
+	*v = nv;
+	if ((nv[*n] = strdup(s)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+struct scanning {
+	struct gpgscan	*s;
+	int		 seen;
+	int		 wantfpr;
+	int		 failed;
+	long long	 now;
+};
+
+static void
+scanrecord(void *arg, char *line)
+{
+	struct scanning	*sc = arg;
+	struct gpgscan	*s = sc->s;
+	char		*f[20], mbox[1024], full[1024];
+	long long	 t;
+	int		 n, k;
+
+	n = split(line, f, 20);
+	if (strcmp(f[0], "pub") == 0) {
+		sc->seen = 1;
+		sc->wantfpr = 1;
+	} else if (strcmp(f[0], "sub") == 0)
+		sc->wantfpr = 0;
+	else if (strcmp(f[0], "fpr") == 0 && sc->wantfpr && n >= 10) {
+		sc->wantfpr = 0;
+		if (strlen(f[9]) <= FPRLEN && scanadd(&s->fprs, &s->nfprs,
+		    f[9]) == -1)
+			sc->failed = 1;
+	} else if (strcmp(f[0], "uid") == 0 && n >= 10) {
+		uidmailbox(f[9], mbox, sizeof(mbox), full, sizeof(full));
+		if (mbox[0] != '\0' && scanadd(&s->addrs, &s->naddrs,
+		    mbox) == -1)
+			sc->failed = 1;
+	}
+	if (n < 7 || (strcmp(f[0], "pub") != 0 && strcmp(f[0], "sub") != 0 &&
+	    strcmp(f[0], "uid") != 0))
+		return;
+	for (k = 5; k <= 6; k++) {	/* created, expires */
+		t = strtoll(f[k], NULL, 10);
+		if (t > sc->now && (s->until == 0 || t < s->until))
+			s->until = t;
+	}
+}
+
+int
+gpg_scan(const struct gpg *g, struct gpgscan *s, char *err, size_t errlen)
+{
+	struct scanning	sc;
+	int		rc;
+
+	memset(s, 0, sizeof(*s));
+	memset(&sc, 0, sizeof(sc));
+	sc.s = s;
+	sc.now = time(NULL);
+	rc = listrun(g, NULL, 0, scanrecord, &sc, &sc.seen, err, errlen);
+	if (rc == GPG_OK && sc.failed) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		rc = GPG_EOS;
+	}
+	return rc;
+}
+
+void
+gpg_scanfree(struct gpgscan *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->naddrs; i++)
+		free(s->addrs[i]);
+	for (i = 0; i < s->nfprs; i++)
+		free(s->fprs[i]);
+	free(s->addrs);
+	free(s->fprs);
+	memset(s, 0, sizeof(*s));
 }
 
 /* Encryption: one gpg per job, fed the same bytes in one pass. */

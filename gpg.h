@@ -4,12 +4,16 @@
  *
  * gpg_findkeys	one --list-keys run; for each wanted address, the
  *		fingerprints of its usable keys or why it has none
+ * gpg_scan	one --list-keys run over the whole keyring: every user ID's
+ *		mailbox, every primary fingerprint (repeats possible), and
+ *		when the clock next changes what a listing says
+ * gpg_scanfree	release what gpg_scan allocated
  * gpg_encrypt	run one gpg per job, all fed in one pass over a source,
  *		each writing its armored ciphertext into a pipe that is
  *		spliced onto the end of its outfd (whose offset is then left
  *		at the end); gpg never holds outfd
  *
- * Both return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
+ * They return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
  * job's badrcpt names the fingerprint gpg refused.  A gpg that goes
  * timeout seconds without progress (see run_loop) is killed: GPG_ERUN.
  */
@@ -59,6 +63,20 @@ struct keyquery {
 
 int	gpg_findkeys(const struct gpg *, struct keyquery **, size_t n,
 	    char *err, size_t errlen);
+
+struct gpgscan {
+	char		**addrs;	/* each user ID's mailbox, as written */
+	size_t		  naddrs;
+	char		**fprs;		/* each primary key's fingerprint */
+	size_t		  nfprs;
+	long long	  until;	/* the first creation or expiry time of
+					   a key, subkey or user ID after the
+					   listing; 0 if none */
+};
+
+int	gpg_scan(const struct gpg *, struct gpgscan *, char *err,
+	    size_t errlen);
+void	gpg_scanfree(struct gpgscan *);
 
 /*
  * Where the plaintext comes from: returns a pointer to the next bytes in

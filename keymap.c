@@ -177,6 +177,8 @@ pathkey(struct conf *c, const char *k)
 		return &c->keymap;
 	if (strcmp(k, "spool") == 0)
 		return &c->spool;
+	if (strcmp(k, "key-cache") == 0)
+		return &c->keycache;
 	return NULL;
 }
 
@@ -311,7 +313,7 @@ setflavor(struct conf *c, const char *val, const char *path, size_t lineno,
 static const char *const confkeys[] = {
 	"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor", "bcc",
 	"protect-subject", "encrypt-to", "sign-key", "queue-lifetime",
-	"compress", "timeout"
+	"compress", "timeout", "key-cache"
 };
 
 struct confread {
@@ -404,6 +406,10 @@ confline(void *arg, char **f, int n, const char *path, size_t lineno,
 		    "or 64 hex digits)", path, lineno);
 		return -1;
 	}
+	if (strcmp(f[0], "key-cache") == 0 && strcmp(f[1], "none") == 0) {
+		c->nokeycache = 1;
+		return 0;
+	}
 	if ((dst = pathkey(c, f[0])) != NULL)
 		return setpath(dst, f[1], path, lineno, err, errlen);
 	return 0;
@@ -430,6 +436,16 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		    "must be named", path);
 		return -1;
 	}
+	/* By default the cache lies next to the keymap, as postmap's do. */
+	if (c->nokeycache) {
+		free(c->keycache);
+		c->keycache = NULL;
+	} else if (c->keycache == NULL && asprintf(&c->keycache, "%s.cache",
+	    c->keymap) == -1) {
+		c->keycache = NULL;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -445,6 +461,7 @@ conf_free(struct conf *c)
 	free(c->gpg);
 	free(c->gnupghome);
 	free(c->keymap);
+	free(c->keycache);
 	free(c->spool);
 	for (i = 0; i < c->nencryptto; i++)
 		free(c->encryptto[i]);

@@ -27,6 +27,7 @@
 
 #include "backend.h"
 #include "input.h"
+#include "keycache.h"
 #include "keymap.h"
 #include "msg.h"
 #include "queue.h"
@@ -274,9 +275,21 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	const char	*args[2] = { NULL, NULL };
 	char		 err[ERRLEN];
 	struct stat	 st;
+	int		 built = 1;
 
 	if (o->mode == MODE_QUEUE && queue_list(c, err, sizeof(err)) != EX_OK)
 		printf("-- pgpsendmail queue: %s --\n", err);
+	/*
+	 * -bi, as root: the key cache, as postmap builds its tables.  A
+	 * cache that cannot be built costs speed, not mail: say so, and
+	 * run the real sendmail's -bi all the same.
+	 */
+	if (o->mode == MODE_ALIASES && getuid() == 0 && geteuid() == 0 &&
+	    keycache_build(c, err, sizeof(err)) == -1) {
+		fprintf(stderr, "pgpsendmail: key cache not built: %s\n", err);
+		syslog(LOG_WARNING, "key cache not built: %s", err);
+		built = 0;
+	}
 	/*
 	 * Set-id, the queue holds every user's mail: only root, or whoever
 	 * owns the spool, may have it handed on through a real sendmail
@@ -291,7 +304,7 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 		die(EX_CANTCREAT, "queue run: %s", err);
 	fflush(stdout);
 	if (!backend_modes(c))
-		leave(EX_OK);
+		leave(built ? EX_OK : EX_CANTCREAT);
 
 	args[0] = o->mode == MODE_QUEUE ? "-bp" : o->mode == MODE_ALIASES ?
 	    "-bi" : o->q;

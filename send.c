@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
 
 #include "backend.h"
 #include "gpg.h"
+#include "keycache.h"
 #include "keymap.h"
 #include "msg.h"
 #include "out.h"
@@ -207,8 +209,25 @@ queries(struct rcpt *r)
 }
 
 /*
- * Each recipient's keymap line, then one gpg run for the keys of all
- * those not looked up yet.
+ * The keys of n queries: what the key cache answers, where it is fresh;
+ * the rest from one gpg listing.  A cache that is there but cannot be
+ * believed is logged, and the listing answers everything.
+ */
+static int
+findkeys(struct msg *m, struct keyquery **q, size_t n)
+{
+	struct kcstate	st;
+
+	n = keycache_find(m->conf, q, n, &st);
+	if (st.doubt)
+		syslog(LOG_WARNING, "key cache %s ignored: %s",
+		    m->conf->keycache, st.why);
+	return gpg_findkeys(&m->g, q, n, m->err, sizeof(m->err));
+}
+
+/*
+ * Each recipient's keymap line, then the keys of all those not looked
+ * up yet: from the key cache, or one gpg run.
  */
 int
 msg_keys(struct msg *m)
@@ -246,7 +265,7 @@ msg_keys(struct msg *m)
 		for (i = 0; i < m->nr; i++)
 			for (k = 0; !m->r[i].looked && k < m->r[i].nq; k++)
 				q[n++] = &m->r[i].q[k];
-		r = gpg_findkeys(&m->g, q, n, m->err, sizeof(m->err));
+		r = findkeys(m, q, n);
 		free(q);
 	}
 	if (r != GPG_OK) {
