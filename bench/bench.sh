@@ -102,6 +102,58 @@ bare() {	# bare MSG N: gpg | backend, nothing else
 	gpg $gpgargs --armor --encrypt $r <"$1" | "$d/plain-backend"
 }
 
+# The key cache (issue 15), side by side and interleaved (the order turns
+# each run): bare gpg | backend, pgpsendmail with a fresh cache, and
+# without one (key-cache none), all with the same discarding backend.
+# Medians of KCRUNS; gpgs: gpg processes per message, from strace.
+# "sh bench/bench.sh cache" runs this part alone.
+kcbench() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "(no key cache run: only root builds the cache)"
+		return 0
+	fi
+	sed "s|^sendmail .*|sendmail $d/plain-backend|" "$d/conf" >"$d/conf.kc"
+	echo "key-cache $d/keymap.cache" >>"$d/conf.kc"
+	sed "s|^sendmail .*|sendmail $d/plain-backend|" "$d/conf" >"$d/conf.nokc"
+	echo "key-cache none" >>"$d/conf.nokc"
+	PGPSENDMAIL_CONF=$d/conf.kc "$bin" -bi </dev/null
+	kcruns=${KCRUNS:-21}
+	printf '%-14s %8s %8s %10s %7s %9s %6s %8s\n' case bare_ms cache_ms \
+	    nocache_ms cache/b nocache/b gpgs_c gpgs_nc
+	for c in 1k.1 1k.10 10m.1; do
+		n=${c#*.}
+		msg=$d/m$c
+		: >"$d/t.b"; : >"$d/t.c"; : >"$d/t.n"
+		k=0
+		while [ $k -lt "$kcruns" ]; do
+			for w in $(echo b c n b c | cut -d' ' -f$((k % 3 + 1))-$((k % 3 + 3))); do
+				t0=$(us)
+				case $w in
+				b) bare "$msg" "$n" ;;
+				c) PGPSENDMAIL_CONF=$d/conf.kc "$bin" $(rcpts "$n") <"$msg" ;;
+				n) PGPSENDMAIL_CONF=$d/conf.nokc "$bin" $(rcpts "$n") <"$msg" ;;
+				esac
+				t1=$(us)
+				echo $((t1 - t0)) >>"$d/t.$w"
+			done
+			k=$((k + 1))
+		done
+		gc=$(PGPSENDMAIL_CONF=$d/conf.kc strace -f -qq -e trace=execve \
+		    -e signal=none -o "$d/strace" "$bin" $(rcpts "$n") <"$msg" &&
+		    grep -c 'execve("[^"]*/gpg"' "$d/strace")
+		gn=$(PGPSENDMAIL_CONF=$d/conf.nokc strace -f -qq -e trace=execve \
+		    -e signal=none -o "$d/strace" "$bin" $(rcpts "$n") <"$msg" &&
+		    grep -c 'execve("[^"]*/gpg"' "$d/strace")
+		awk -v c="${c%.*}, $n rcpt" \
+		    -v b="$(median <"$d/t.b")" -v p="$(median <"$d/t.c")" \
+		    -v q="$(median <"$d/t.n")" -v gc="$gc" -v gn="$gn" 'BEGIN {
+			printf "%-14s %8.1f %8.1f %10.1f %7.2f %9.2f %6s %8s\n",
+			    c, b / 1000, p / 1000, q / 1000, p / b, q / b, gc, gn }'
+	done
+}
+kcbench
+[ "${1:-}" = cache ] && exit 0
+
 tick=$(getconf CLK_TCK)
 printf '%-22s %10s %10s %7s %10s %7s %9s %6s %9s %5s\n' case pgpsm_ms hand_ms ratio bare_ms ratio2 own_cpu_ms own_% own_rss_kB gpgs
 for size in 1k 10m; do
