@@ -101,6 +101,7 @@ struct gpgjob {
 
 	/* the run */
 	size_t	  off;		/* how much of the current chunk gpg has */
+	size_t	  unsynced;	/* ciphertext since the last writeback */
 	int	  wstatus;
 	int	  ended;	/* END_ENCRYPTION */
 	int	  signed_;	/* SIG_CREATED */
