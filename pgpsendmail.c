@@ -30,6 +30,7 @@
 #include "keymap.h"
 #include "msg.h"
 #include "queue.h"
+#include "report.h"
 #include "send.h"
 #include "smtp.h"
 #include "text.h"
@@ -71,7 +72,8 @@ static int		reading;	/* stdin is ours to drain on exit */
 	"[recipient ...]\n" \
 	"       pgpsendmail -bv [-t] [recipient ...]\n" \
 	"       pgpsendmail -bs\n" \
-	"       pgpsendmail -bp | -bi | -q[time]\n"
+	"       pgpsendmail -bp | -bi | -q[time]\n" \
+	"       pgpsendmail --key-report [--mail address]\n"
 
 /* --help and --version, alone, before anything else is read. */
 static void
@@ -88,6 +90,26 @@ longopt(int argc, char *argv[])
 		puts("pgpsendmail " VERSION);
 		exit(fflush(stdout) == 0 ? EX_OK : EX_IOERR);
 	}
+}
+
+/*
+ * --key-report [--mail address], alone: 1 (and the address, or NULL, in
+ * *mailto) if that is the command line, 0 if it is not about that.
+ */
+static int
+keyreportopt(int argc, char *argv[], const char **mailto)
+{
+	*mailto = NULL;
+	if (argc < 2 || strcmp(argv[1], "--key-report") != 0)
+		return 0;
+	if (argc == 4 && strcmp(argv[2], "--mail") == 0)
+		*mailto = argv[3];
+	else if (argc != 2) {
+		fprintf(stderr, "pgpsendmail: --key-report takes only --mail "
+		    "address\n%s", USAGE);
+		exit(EX_USAGE);
+	}
+	return 1;
 }
 
 /* Leave without sending: let the caller finish writing, wipe, exit. */
@@ -308,13 +330,14 @@ main(int argc, char *argv[])
 	struct keymap	 km;
 	struct msg	 m;
 	struct passwd	*pw;
-	const char	*why;
+	const char	*why, *mailto;
 	char		 err[ERRLEN], login[64], host[256];
-	int		 r, ex, setid;
+	int		 r, ex, setid, report;
 
 	sanitize();
 	longopt(argc, argv);
-	parseopts(argc, argv, &o);
+	if (!(report = keyreportopt(argc, argv, &mailto)))
+		parseopts(argc, argv, &o);
 	if ((pw = getpwuid(getuid())) != NULL)
 		strlcpy(login, pw->pw_name, sizeof(login));
 	else
@@ -328,6 +351,15 @@ main(int argc, char *argv[])
 	if (conf_load(&conf, setid ? NULL : getenv("PGPSENDMAIL_CONF"), err,
 	    sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
+	/*
+	 * The report goes to the real sendmail in clear, past the keymap:
+	 * the timer's root only, not any caller of a set-id install.
+	 */
+	if (report && mailto != NULL && getuid() != 0)
+		die(EX_NOPERM, "--key-report --mail: only root may mail the "
+		    "report");
+	if (report)
+		leave(key_report(&conf, host, mailto));
 	if (o.mode == MODE_QUEUE || o.mode == MODE_ALIASES ||
 	    o.mode == MODE_RUNQ)
 		passthrough(&conf, &o, host);

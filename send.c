@@ -251,7 +251,7 @@ msg_keys(struct msg *m)
 	}
 	if (r != GPG_OK) {
 		msg_fail(m, "%s", m->err);
-		return EX_UNAVAILABLE;
+		return r == GPG_ECONF ? EX_CONFIG : EX_UNAVAILABLE;
 	}
 	m->encrypttolooked = 1;
 	for (i = 0; i < m->nr; i++)
