@@ -390,7 +390,7 @@ key_report(const struct conf *c, const char *host, const char *mailto)
 	char		 err[ERRLEN], to[ADDR_MAX + 1], *body = NULL;
 	char		*att = NULL;
 	size_t		 blen = 0, alen = 0;
-	int		 ex = EX_OK, loaded = 0;
+	int		 ex = EX_OK;
 
 	memset(&r, 0, sizeof(r));
 	r.c = c;
@@ -403,7 +403,6 @@ key_report(const struct conf *c, const char *host, const char *mailto)
 	if (keymap_load(&km, c->keymap, err, sizeof(err)) == -1)
 		ex = EX_CONFIG;
 	else {
-		loaded = 1;
 		memset(&g, 0, sizeof(g));
 		g.path = c->gpg;
 		g.home = c->gnupghome;
@@ -452,7 +451,6 @@ done:
 	free(body);
 	free(att);
 	gpg_freekeys(r.ks, r.nks);
-	if (loaded)
-		keymap_free(&km);
+	keymap_free(&km);	/* also what a failed load left */
 	return ex;
 }
