@@ -4,7 +4,7 @@
 # 1 when something does, 0 when nothing does.  With --mail the report goes
 # in clear straight to the real sendmail, past the keymap.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 35
 
 mkkey alice alice@example.org
 mkkey bob bob@example.org expired
@@ -113,3 +113,22 @@ send --key-report </dev/null
 is "$rc" 69 "gpg that cannot run: exit 69"
 send --key-report --mail </dev/null
 is "$rc" 64 "--mail without an address: usage, exit 64"
+
+# Only root may mail the report: it is the one way past the keymap.
+user=
+for u in nobody www-data; do
+	id "$u" >/dev/null 2>&1 && { user=$u; break; }
+done
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null || [ -z "$user" ]; then
+	skip "--mail from another user is refused (77)" "needs root, setpriv and nobody"
+else
+	mkdir "$T/bin"
+	cp "$PGPSENDMAIL" "$T/bin/"
+	chmod 755 "$T" "$T/bin" "$T/bin/pgpsendmail"
+	chmod 644 "$T/conf" "$T/keymap"
+	(cd / && timeout 60 setpriv --reuid="$(id -u "$user")" \
+	    --regid="$(id -g "$user")" --clear-groups env -i PATH=/usr/bin:/bin \
+	    PGPSENDMAIL_CONF="$T/conf" "$T/bin/pgpsendmail" --key-report \
+	    --mail root) </dev/null >/dev/null 2>"$T/err"
+	is "$?" 77 "--mail from another user is refused (77)"
+fi
