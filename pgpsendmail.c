@@ -41,7 +41,8 @@ enum mode {
 	MODE_SMTP,	/* -bs */
 	MODE_QUEUE,	/* -bp, mailq */
 	MODE_ALIASES,	/* -bi, -I, newaliases */
-	MODE_RUNQ	/* -q */
+	MODE_RUNQ,	/* -q */
+	MODE_OWNQ	/* --run-own-queue: -q without the real sendmail's */
 };
 
 struct opts {
@@ -71,7 +72,8 @@ static int		reading;	/* stdin is ours to drain on exit */
 	"[recipient ...]\n" \
 	"       pgpsendmail -bv [-t] [recipient ...]\n" \
 	"       pgpsendmail -bs\n" \
-	"       pgpsendmail -bp | -bi | -q[time]\n"
+	"       pgpsendmail -bp | -bi | -q[time]\n" \
+	"       pgpsendmail --run-own-queue\n"
 
 /* --help and --version, alone, before anything else is read. */
 static void
@@ -208,6 +210,12 @@ parseopts(int argc, char *argv[], struct opts *o)
 		o->mode = MODE_QUEUE;
 	else if (strcmp(name, "newaliases") == 0)
 		o->mode = MODE_ALIASES;
+	/* Alone, as --help is: for timers, which must not run the MTA's. */
+	if (argc == 2 && strcmp(argv[1], "--run-own-queue") == 0) {
+		o->mode = MODE_OWNQ;
+		o->operands = argv + 2;
+		return;
+	}
 	opterr = 0;
 	while ((c = getopt(argc, argv, optstr)) != -1) {
 		switch (c) {
@@ -266,7 +274,9 @@ parseopts(int argc, char *argv[], struct opts *o)
 
 /*
  * -bp, -bi, -q: our own queue first (listed, or run), then the real
- * sendmail's own business, with that one option.
+ * sendmail's own business, with that one option.  --run-own-queue: our
+ * own queue alone (the real sendmail's -q, run every few minutes by a
+ * timer, is more than its authors advise).
  */
 static void __attribute__((noreturn))
 passthrough(const struct conf *c, const struct opts *o, const char *host)
@@ -274,6 +284,7 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	const char	*args[2] = { NULL, NULL };
 	char		 err[ERRLEN];
 	struct stat	 st;
+	int		 run;
 
 	if (o->mode == MODE_QUEUE && queue_list(c, err, sizeof(err)) != EX_OK)
 		printf("-- pgpsendmail queue: %s --\n", err);
@@ -282,15 +293,15 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	 * owns the spool, may have it handed on through a real sendmail
 	 * that runs as they do.
 	 */
-	if (o->mode == MODE_RUNQ && getegid() != getgid() && getuid() != 0 &&
+	run = o->mode == MODE_RUNQ || o->mode == MODE_OWNQ;
+	if (run && getegid() != getgid() && getuid() != 0 &&
 	    (stat(c->spool, &st) == -1 || st.st_uid != getuid()))
-		die(EX_NOPERM, "-q: only root or the spool's owner may run the "
-		    "queue");
-	if (o->mode == MODE_RUNQ && queue_run(c, host, err, sizeof(err)) !=
-	    EX_OK)
+		die(EX_NOPERM, "%s: only root or the spool's owner may run the "
+		    "queue", o->mode == MODE_OWNQ ? "--run-own-queue" : "-q");
+	if (run && queue_run(c, host, err, sizeof(err)) != EX_OK)
 		die(EX_CANTCREAT, "queue run: %s", err);
 	fflush(stdout);
-	if (!backend_modes(c))
+	if (o->mode == MODE_OWNQ || !backend_modes(c))
 		leave(EX_OK);
 
 	args[0] = o->mode == MODE_QUEUE ? "-bp" : o->mode == MODE_ALIASES ?
@@ -329,7 +340,7 @@ main(int argc, char *argv[])
 	    sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
 	if (o.mode == MODE_QUEUE || o.mode == MODE_ALIASES ||
-	    o.mode == MODE_RUNQ)
+	    o.mode == MODE_RUNQ || o.mode == MODE_OWNQ)
 		passthrough(&conf, &o, host);
 	if (keymap_load(&km, conf.keymap, err, sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
