@@ -93,14 +93,23 @@ if [ -z "$why" ]; then
 	chmod 644 "$T/conf.user" "$T/keymap.user"
 	find "$T/sys" -type d -exec chmod 755 {} +
 	find "$T/sys" -type f -exec chmod 644 {} +
+	PGPSENDMAIL_CONF_USER="$T/conf.user"
 	nobody() {
 		(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		    env -i PATH=/usr/bin:/bin PGPSENDMAIL_CONF="$T/conf.user" \
+		    env -i PATH=/usr/bin:/bin PGPSENDMAIL_CONF="$PGPSENDMAIL_CONF_USER" \
 		    timeout 60 "$@")
 	}
 	cp "$T/in" "$T/case.in"
 	case_ 71 "no process left to start the real sendmail" \
 	    nobody prlimit --nproc=1 "$T/bin/pgpsendmail" alice@example.org
+	# The same at the key lookup: its gpg cannot be started either.
+	echo '* keyring' >"$T/keymap.look"
+	sed "s|^keymap .*|keymap $T/keymap.look|" "$T/conf.user" >"$T/conf.look"
+	chmod 644 "$T/conf.look" "$T/keymap.look"
+	PGPSENDMAIL_CONF_USER="$T/conf.look"
+	case_ 71 "no process left to start gpg for the key lookup" \
+	    nobody prlimit --nproc=1 "$T/bin/pgpsendmail" alice@example.org
+	PGPSENDMAIL_CONF_USER="$T/conf.user"
 	# The set-group-id build reads its configuration from $T/etc.
 	BSD_CFLAGS=$(pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY)
 	BSD_LIBS=$(pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd)
