@@ -42,7 +42,8 @@ enum mode {
 	MODE_SMTP,	/* -bs */
 	MODE_QUEUE,	/* -bp, mailq */
 	MODE_ALIASES,	/* -bi, -I, newaliases */
-	MODE_RUNQ	/* -q */
+	MODE_RUNQ,	/* -q */
+	MODE_OWNQ	/* --run-own-queue: -q without the real sendmail's */
 };
 
 struct opts {
@@ -73,6 +74,7 @@ static int		reading;	/* stdin is ours to drain on exit */
 	"       pgpsendmail -bv [-t] [recipient ...]\n" \
 	"       pgpsendmail -bs\n" \
 	"       pgpsendmail -bp | -bi | -q[time]\n" \
+	"       pgpsendmail --run-own-queue\n" \
 	"       pgpsendmail --key-report [--mail address]\n"
 
 /* --help and --version, alone, before anything else is read. */
@@ -230,6 +232,12 @@ parseopts(int argc, char *argv[], struct opts *o)
 		o->mode = MODE_QUEUE;
 	else if (strcmp(name, "newaliases") == 0)
 		o->mode = MODE_ALIASES;
+	/* Alone, as --help is: for timers, which must not run the MTA's. */
+	if (argc == 2 && strcmp(argv[1], "--run-own-queue") == 0) {
+		o->mode = MODE_OWNQ;
+		o->operands = argv + 2;
+		return;
+	}
 	opterr = 0;
 	while ((c = getopt(argc, argv, optstr)) != -1) {
 		switch (c) {
@@ -288,7 +296,9 @@ parseopts(int argc, char *argv[], struct opts *o)
 
 /*
  * -bp, -bi, -q: our own queue first (listed, or run), then the real
- * sendmail's own business, with that one option.
+ * sendmail's own business, with that one option.  --run-own-queue: our
+ * own queue alone (the real sendmail's -q, run every few minutes by a
+ * timer, is more than its authors advise).
  */
 static void __attribute__((noreturn))
 passthrough(const struct conf *c, const struct opts *o, const char *host)
@@ -296,6 +306,7 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	const char	*args[2] = { NULL, NULL };
 	char		 err[ERRLEN];
 	struct stat	 st;
+	int		 run;
 
 	if (o->mode == MODE_QUEUE && queue_list(c, err, sizeof(err)) != EX_OK)
 		printf("-- pgpsendmail queue: %s --\n", err);
@@ -304,15 +315,15 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	 * owns the spool, may have it handed on through a real sendmail
 	 * that runs as they do.
 	 */
-	if (o->mode == MODE_RUNQ && getegid() != getgid() && getuid() != 0 &&
+	run = o->mode == MODE_RUNQ || o->mode == MODE_OWNQ;
+	if (run && getegid() != getgid() && getuid() != 0 &&
 	    (stat(c->spool, &st) == -1 || st.st_uid != getuid()))
-		die(EX_NOPERM, "-q: only root or the spool's owner may run the "
-		    "queue");
-	if (o->mode == MODE_RUNQ && queue_run(c, host, err, sizeof(err)) !=
-	    EX_OK)
+		die(EX_NOPERM, "%s: only root or the spool's owner may run the "
+		    "queue", o->mode == MODE_OWNQ ? "--run-own-queue" : "-q");
+	if (run && queue_run(c, host, err, sizeof(err)) != EX_OK)
 		die(EX_CANTCREAT, "queue run: %s", err);
 	fflush(stdout);
-	if (!backend_modes(c))
+	if (o->mode == MODE_OWNQ || !backend_modes(c))
 		leave(EX_OK);
 
 	args[0] = o->mode == MODE_QUEUE ? "-bp" : o->mode == MODE_ALIASES ?
@@ -361,7 +372,7 @@ main(int argc, char *argv[])
 	if (report)
 		leave(key_report(&conf, host, mailto));
 	if (o.mode == MODE_QUEUE || o.mode == MODE_ALIASES ||
-	    o.mode == MODE_RUNQ)
+	    o.mode == MODE_RUNQ || o.mode == MODE_OWNQ)
 		passthrough(&conf, &o, host);
 	if (keymap_load(&km, conf.keymap, err, sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
