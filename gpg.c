@@ -27,6 +27,7 @@
 #define LISTLINE	8192	/* a --with-colons record we care about */
 #define PIPESZ		(256 << 10)	/* gpg's stdin and stdout */
 #define SYNCSTEP	(1 << 20)	/* ciphertext between writebacks */
+#define MBOXMAX		4096	/* what is kept of a key's mailboxes */
 
 /*
  * Options for every run: the admin's keyring, read only; no tty, no
@@ -171,6 +172,15 @@ struct listing {
 	char		 firstuid[UIDLEN];
 	char		*uids;		/* per query: the user ID that matched */
 	time_t		 now;
+	int		 all;		/* every key into ks (gpg_listkeys) */
+	struct keystate	*ks;
+	size_t		 nks;
+	int		 oom;		/* a key could not be kept */
+	char		*mb;		/* this key's mailboxes, for ks */
+	size_t		 mblen;
+	long long	 until;		/* with all: the first creation or expiry
+					   time after now of any key, subkey or
+					   user ID (gpg_scan) */
 };
 
 static int
@@ -241,6 +251,72 @@ uidmailbox(const char *uid, char *out, size_t outsz, char *buf, size_t bufsz)
 	snprintf(out, outsz, "%s", buf);
 }
 
+/* Why the key being read cannot be encrypted to, or NULL. */
+static const char *
+keywhy(const struct listing *l)
+{
+	if (l->pubwhy[0] != '\0')
+		return l->pubwhy;
+	if (!l->enc)
+		return l->encwhy[0] ? l->encwhy : "no encryption subkey";
+	if (l->fpr[0] == '\0')
+		return "no fingerprint";
+	return NULL;
+}
+
+/* When encryption to the key being read ends: the sooner of its own
+ * expiry and its longest-lived encryption subkey's; 0 never. */
+static long long
+keyexpires(const struct listing *l)
+{
+	if (l->encexp != 0 && (l->pubexp == 0 || l->encexp < l->pubexp))
+		return l->encexp;
+	return l->pubexp;
+}
+
+/* gpg_listkeys: the key being read, usable or not, into l->ks. */
+static void
+keepkey(struct listing *l)
+{
+	struct keystate	*nk, *k;
+	const char	*why = keywhy(l);
+
+	if ((nk = reallocarray(l->ks, l->nks + 1, sizeof(*nk))) == NULL) {
+		l->oom = 1;
+		free(l->mb);
+	} else {
+		l->ks = nk;
+		k = &l->ks[l->nks++];
+		memcpy(k->fpr, l->fpr, sizeof(k->fpr));
+		snprintf(k->uid, sizeof(k->uid), "%s", l->firstuid);
+		snprintf(k->why, sizeof(k->why), "%s", why ? why : "");
+		k->expires = keyexpires(l);
+		k->mboxes = l->mb;
+	}
+	l->mb = NULL;
+	l->mblen = 0;
+}
+
+/* gpg_listkeys: one more mailbox of the key being read. */
+static void
+addmbox(struct listing *l, const char *mbox)
+{
+	size_t	 n = strlen(mbox);
+	char	*nb;
+
+	if (l->mblen + n + 2 > MBOXMAX)
+		return;
+	if ((nb = realloc(l->mb, l->mblen + n + 2)) == NULL) {
+		l->oom = 1;
+		return;
+	}
+	l->mb = nb;
+	memcpy(l->mb + l->mblen, mbox, n);
+	l->mblen += n;
+	l->mb[l->mblen++] = '\n';
+	l->mb[l->mblen] = '\0';
+}
+
 static void
 endkey(struct listing *l)
 {
@@ -252,20 +328,16 @@ endkey(struct listing *l)
 	if (!l->inkey)
 		return;
 	l->inkey = 0;
+	if (l->all)
+		keepkey(l);
 	for (i = 0; i < l->nq; i++) {
 		if (l->match[i] == 0)
 			continue;
 		q = l->q[i];
-		if (l->pubwhy[0] != '\0')
-			why = l->pubwhy;
-		else if (!l->enc)
-			why = l->encwhy[0] ? l->encwhy : "no encryption subkey";
+		if ((why = keywhy(l)) != NULL)
+			;
 		else if (l->match[i] == 2)
 			why = "user ID revoked";
-		else if (l->fpr[0] == '\0')
-			why = "no fingerprint";
-		else
-			why = NULL;
 		if (why != NULL) {
 			if (q->why[0] == '\0')
 				snprintf(q->why, sizeof(q->why), "%s", why);
@@ -279,10 +351,7 @@ endkey(struct listing *l)
 		memcpy(k->fpr, l->fpr, sizeof(k->fpr));
 		snprintf(k->uid, sizeof(k->uid), "%s", q->byfpr ?
 		    l->firstuid : l->uids + i * sizeof(k->uid));
-		k->expires = l->pubexp;
-		if (l->encexp != 0 && (k->expires == 0 ||
-		    l->encexp < k->expires))
-			k->expires = l->encexp;
+		k->expires = keyexpires(l);
 	}
 }
 
@@ -307,6 +376,13 @@ record(void *arg, char *line)
 	size_t		 i;
 
 	n = split(line, f, 20);
+	if (l->all && n >= 7 && (strcmp(f[0], "pub") == 0 ||
+	    strcmp(f[0], "sub") == 0 || strcmp(f[0], "uid") == 0))
+		for (i = 5; i <= 6; i++) {	/* created, expires */
+			exp = strtoll(f[i], NULL, 10);
+			if (exp > l->now && (l->until == 0 || exp < l->until))
+				l->until = exp;
+		}
 	if (n < 12 && strcmp(f[0], "fpr") != 0 && strcmp(f[0], "uid") != 0)
 		return;
 	if (strcmp(f[0], "pub") == 0) {
@@ -319,7 +395,8 @@ record(void *arg, char *line)
 		l->firstuid[0] = '\0';
 		l->pubexp = strtoll(f[6], NULL, 10);
 		l->encexp = 0;
-		memset(l->match, 0, l->nq);
+		if (l->nq > 0)
+			memset(l->match, 0, l->nq);
 		why = keystate(f[1], f[6], l->now, buf, sizeof(buf));
 		if (why == NULL && strchr(f[11], 'D') != NULL)
 			why = "disabled";
@@ -353,6 +430,8 @@ record(void *arg, char *line)
 		if (l->firstuid[0] == '\0')
 			snprintf(l->firstuid, sizeof(l->firstuid), "%.*s",
 			    (int)sizeof(l->firstuid) - 1, full);
+		if (l->all && f[1][0] != 'r')
+			addmbox(l, mbox);
 		for (i = 0; i < l->nq; i++)
 			if (!l->q[i]->byfpr &&
 			    strcasecmp(mbox, l->q[i]->addr) == 0 &&
@@ -444,11 +523,18 @@ listnames(struct keyquery **q, size_t nq)
  * runs as the caller): a keyring made as root under umask 077, or a
  * trustdb.gpg gpg made 0600, fails every sender but root.  Say so in
  * words an administrator can act on, before gpg says "Fatal".
+ *
+ * And nobody but its owners may change it: whoever can add a key or a
+ * gpg.conf line there decides who reads the mail, as with a config file
+ * (keymap.c), so one that anybody may write is refused (GPG_ECONF).
  */
 static int
 homeok(const struct gpg *g, char *err, size_t errlen)
 {
-	static const char *const files[] = { "pubring.kbx", "trustdb.gpg" };
+	static const char *const files[] = {
+		"pubring.kbx", "trustdb.gpg", "pubring.gpg", "gpg.conf",
+		"common.conf", "private-keys-v1.d"
+	};
 	struct stat	st;
 	char		path[1024];
 	size_t		i;
@@ -457,50 +543,75 @@ homeok(const struct gpg *g, char *err, size_t errlen)
 		snprintf(err, errlen, "the system keyring %s %s (gnupghome in "
 		    "the configuration)", g->home, errno == ENOENT ?
 		    "does not exist" : "is not a directory here");
-		return -1;
+		return GPG_ERUN;
 	}
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (i = 0; i <= sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s%s", g->home, i > 0 ? "/" :
+		    "", i > 0 ? files[i - 1] : "");
+		if (stat(path, &st) == 0 && (st.st_mode & S_IWOTH)) {
+			snprintf(err, errlen, "%s: writable by anyone, refused: "
+			    "anyone could change the keys of the system keyring "
+			    "(as root: chmod o-w it)", path);
+			return GPG_ECONF;
+		}
+	}
+	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", g->home, files[i]);
 		if (access(path, F_OK) == 0 && access(path, R_OK) == -1) {
 			snprintf(err, errlen, "%s cannot be read by uid %lu: "
 			    "every sender needs it (as root: chmod 644 it, and "
 			    "import keys under umask 022)", path,
 			    (unsigned long)getuid());
-			return -1;
+			return GPG_ERUN;
 		}
 	}
-	return 0;
+	return GPG_OK;
+}
+
+int
+gpg_homeok(const struct gpg *g, char *err, size_t errlen)
+{
+	return homeok(g, err, errlen);
 }
 
 /*
- * One --with-colons listing of names (every key without), each record to
- * fn.  Asked for names, gpg exits 2 when none matches: an empty answer
- * unless *seen (set by fn's caller) says a key was listed after all.
+ * One --list-keys run: of the keys that match the queries (gpg_findkeys),
+ * or of every key, all kept in l->ks (gpg_listkeys, with l->all).
  */
 static int
-listrun(const struct gpg *g, char *const *names, size_t nnames,
-    void (*fn)(void *, char *), void *arg, const int *seen, char *err,
-    size_t errlen)
+listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
+    struct listing *l_, char *err, size_t errlen)
 {
-	const char		**av;
+	const char		**av = NULL;
+	struct listing		  l;
 	struct liststatus	  ls;
 	struct gpglines		  recs, stls;
 	struct linesto		  torec, tost;
 	struct run_child	  ch;
 	struct run_io		  io[3];
 	struct run_tail		  tail;
-	char			 *line, errtail[200], stline[512];
+	char			 *line = NULL, errtail[200], stline[512];
+	char			**names = NULL;
 	size_t			  i;
 	pid_t			  pid;
 	int			  n, fd[4], r, e, rc = GPG_OK;
 
 	errtail[0] = '\0';
+	memset(&l, 0, sizeof(l));
 	memset(&ls, 0, sizeof(ls));
-	if (homeok(g, err, errlen) == -1)
-		return GPG_ERUN;
-	line = malloc(LISTLINE);
-	av = calloc(MAXARGS + nnames, sizeof(*av));
-	if (line == NULL || av == NULL) {
+	l.q = q;
+	l.nq = nq;
+	l.now = time(NULL);
+	l.all = l_ != NULL;
+	if (nq == 0 && !l.all)
+		return GPG_OK;
+	if ((rc = homeok(g, err, errlen)) != GPG_OK)
+		return rc;
+	if ((l.match = calloc(nq + 1, 1)) == NULL ||
+	    (l.uids = calloc(nq + 1, UIDLEN)) == NULL ||
+	    (line = malloc(LISTLINE)) == NULL ||
+	    (names = listnames(q, nq)) == NULL ||
+	    (av = calloc(MAXARGS + nq, sizeof(*av))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		rc = GPG_EOS;
 		goto done;
@@ -513,8 +624,8 @@ listrun(const struct gpg *g, char *const *names, size_t nnames,
 	stls.buf = stline;
 	stls.cap = sizeof(stline);
 	torec.l = &recs;
-	torec.fn = fn;
-	torec.arg = arg;
+	torec.fn = record;
+	torec.arg = &l;
 	tost.l = &stls;
 	tost.fn = liststatus;
 	tost.arg = &ls;
@@ -529,7 +640,7 @@ listrun(const struct gpg *g, char *const *names, size_t nnames,
 	av[n++] = "--with-fingerprint";
 	av[n++] = "--list-keys";
 	av[n++] = "--";
-	for (i = 0; i < nnames; i++)
+	for (i = 0; i < nq; i++)
 		av[n++] = names[i];
 	av[n] = NULL;
 	if ((pid = spawn(g, av, 0, fd)) == -1) {
@@ -554,22 +665,38 @@ listrun(const struct gpg *g, char *const *names, size_t nnames,
 	e = errno;
 	for (i = 0; i < 3; i++)
 		closep(&io[i].fd);
-	if (r == RUN_TIMEOUT) {
+	endkey(&l);
+	if (l.oom) {
+		snprintf(err, errlen, "gpg --list-keys: %s", strerror(ENOMEM));
+		rc = GPG_EOS;
+	} else if (r == RUN_TIMEOUT) {
 		run_expired(err, errlen, "gpg --list-keys", g->timeout);
 		rc = GPG_ERUN;
 	} else if (r != RUN_DONE) {
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(e));
 		rc = GPG_EOS;
 	} else if (WIFEXITED(ch.ws) && WEXITSTATUS(ch.ws) == 2 &&
-	    ls.nomatch && !ls.failed && !*seen)
+	    ls.nomatch && !ls.failed && !l.seen)
 		;	/* no key matched any name */
 	else if (!WIFEXITED(ch.ws) || WEXITSTATUS(ch.ws) != 0) {
 		run_describe(err, errlen, "gpg --list-keys", ch.ws, errtail);
 		rc = GPG_ERUN;
 	}
+	for (i = 0; i < nq; i++)
+		if (q[i]->nkeys == 0 && q[i]->why[0] == '\0')
+			snprintf(q[i]->why, sizeof(q[i]->why), "no key");
 done:
+	freenames(names);
 	free(av);
+	free(l.match);
+	free(l.uids);
 	free(line);
+	free(l.mb);
+	if (l_ != NULL) {
+		l_->ks = l.ks;
+		l_->nks = l.nks;
+		l_->until = l.until;
+	}
 	return rc;
 }
 
@@ -577,115 +704,85 @@ int
 gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
     size_t errlen)
 {
-	struct listing	  l;
-	char		**names = NULL;
-	size_t		  i;
-	int		  rc = GPG_OK;
+	return listkeys(g, q, nq, NULL, err, errlen);
+}
+
+int
+gpg_listkeys(const struct gpg *g, struct keystate **ks, size_t *n, char *err,
+    size_t errlen)
+{
+	struct listing	l;
+	int		rc;
 
 	memset(&l, 0, sizeof(l));
-	l.q = q;
-	l.nq = nq;
-	l.now = time(NULL);
-	if (nq == 0)
-		return GPG_OK;
-	if ((l.match = calloc(nq, 1)) == NULL ||
-	    (l.uids = calloc(nq, UIDLEN)) == NULL ||
-	    (names = listnames(q, nq)) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		rc = GPG_EOS;
-		goto done;
+	rc = listkeys(g, NULL, 0, &l, err, errlen);
+	if (rc != GPG_OK) {
+		gpg_freekeys(l.ks, l.nks);
+		l.ks = NULL;
+		l.nks = 0;
 	}
-	rc = listrun(g, names, nq, record, &l, &l.seen, err, errlen);
-	endkey(&l);
-	for (i = 0; rc == GPG_OK && i < nq; i++)
-		if (q[i]->nkeys == 0 && q[i]->why[0] == '\0')
-			snprintf(q[i]->why, sizeof(q[i]->why), "no key");
-done:
-	freenames(names);
-	free(l.match);
-	free(l.uids);
+	*ks = l.ks;
+	*n = l.nks;
 	return rc;
 }
 
+void
+gpg_freekeys(struct keystate *ks, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(ks[i].mboxes);
+	free(ks);
+}
+
 /*
- * The whole keyring, for the key cache: each user ID's mailbox and each
- * primary key's fingerprint, and the first time after now at which a key,
- * subkey or user ID comes into being or expires (a listing's answer can
- * change with the clock then).
+ * The whole keyring, for the key cache: each user ID's mailbox (revoked
+ * ones left out: no listing accepts them) and each primary fingerprint,
+ * and when the clock next changes what a listing says.
  */
 static int
-scanadd(char ***v, size_t *n, const char *s)
+scanadd(char ***v, size_t *n, const char *s, size_t len)
 {
 	char	**nv;
 
 	if ((nv = reallocarray(*v, *n + 1, sizeof(**v))) == NULL)
 		return -1;
 	*v = nv;
-	if ((nv[*n] = strdup(s)) == NULL)
+	if ((nv[*n] = strndup(s, len)) == NULL)
 		return -1;
 	(*n)++;
 	return 0;
 }
 
-struct scanning {
-	struct gpgscan	*s;
-	int		 seen;
-	int		 wantfpr;
-	int		 failed;
-	long long	 now;
-};
-
-static void
-scanrecord(void *arg, char *line)
-{
-	struct scanning	*sc = arg;
-	struct gpgscan	*s = sc->s;
-	char		*f[20], mbox[1024], full[1024];
-	long long	 t;
-	int		 n, k;
-
-	n = split(line, f, 20);
-	if (strcmp(f[0], "pub") == 0) {
-		sc->seen = 1;
-		sc->wantfpr = 1;
-	} else if (strcmp(f[0], "sub") == 0)
-		sc->wantfpr = 0;
-	else if (strcmp(f[0], "fpr") == 0 && sc->wantfpr && n >= 10) {
-		sc->wantfpr = 0;
-		if (strlen(f[9]) <= FPRLEN && scanadd(&s->fprs, &s->nfprs,
-		    f[9]) == -1)
-			sc->failed = 1;
-	} else if (strcmp(f[0], "uid") == 0 && n >= 10) {
-		uidmailbox(f[9], mbox, sizeof(mbox), full, sizeof(full));
-		if (mbox[0] != '\0' && scanadd(&s->addrs, &s->naddrs,
-		    mbox) == -1)
-			sc->failed = 1;
-	}
-	if (n < 7 || (strcmp(f[0], "pub") != 0 && strcmp(f[0], "sub") != 0 &&
-	    strcmp(f[0], "uid") != 0))
-		return;
-	for (k = 5; k <= 6; k++) {	/* created, expires */
-		t = strtoll(f[k], NULL, 10);
-		if (t > sc->now && (s->until == 0 || t < s->until))
-			s->until = t;
-	}
-}
-
 int
 gpg_scan(const struct gpg *g, struct gpgscan *s, char *err, size_t errlen)
 {
-	struct scanning	sc;
-	int		rc;
+	struct listing	 l;
+	const char	*p, *nl;
+	size_t		 i;
+	int		 rc;
 
 	memset(s, 0, sizeof(*s));
-	memset(&sc, 0, sizeof(sc));
-	sc.s = s;
-	sc.now = time(NULL);
-	rc = listrun(g, NULL, 0, scanrecord, &sc, &sc.seen, err, errlen);
-	if (rc == GPG_OK && sc.failed) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		rc = GPG_EOS;
+	memset(&l, 0, sizeof(l));
+	rc = listkeys(g, NULL, 0, &l, err, errlen);
+	s->until = l.until;
+	for (i = 0; rc == GPG_OK && i < l.nks; i++) {
+		if (scanadd(&s->fprs, &s->nfprs, l.ks[i].fpr,
+		    strlen(l.ks[i].fpr)) == -1)
+			rc = GPG_EOS;
+		for (p = l.ks[i].mboxes; rc == GPG_OK && p != NULL && *p;
+		    p = nl + 1) {
+			if ((nl = strchr(p, '\n')) == NULL)
+				break;
+			if (nl > p && scanadd(&s->addrs, &s->naddrs, p,
+			    nl - p) == -1)
+				rc = GPG_EOS;
+		}
 	}
+	if (rc == GPG_EOS && l.nks > 0)
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+	gpg_freekeys(l.ks, l.nks);
 	return rc;
 }
 

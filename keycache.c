@@ -771,19 +771,20 @@ load(const char *path, char **buf, struct kcstate *st)
 	return -1;
 }
 
-/* Can this user read the keyring?  If not, the listing says so. */
+/*
+ * What a listing checks before it runs gpg (the keyring there, readable
+ * by this user, writable by no one), checked here too: if it fails, the
+ * listing says so, as it would without a cache.
+ */
 static int
-readable(const struct conf *c, struct kcstate *st)
+homeok(const struct conf *c, struct kcstate *st)
 {
-	static const char *const files[] = { "pubring.kbx", "trustdb.gpg" };
-	char	path[PATH_MAX];
-	size_t	i;
+	struct gpg	g;
+	char		err[ERRLEN];
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", c->gnupghome, files[i]);
-		if (access(path, F_OK) == 0 && access(path, R_OK) == -1)
-			STALE(st, "%.200s cannot be read", path);
-	}
+	gpgof(c, &g);
+	if (gpg_homeok(&g, err, sizeof(err)) != GPG_OK)
+		STALE(st, "%.400s", err);
 	return 0;
 }
 
@@ -807,7 +808,7 @@ keycache_find(const struct conf *c, struct keyquery **q, size_t n,
 	r.p = buf;
 	r.end = buf + len;
 	if (whole(buf, len, st) == -1 || header(&r, c, &until, &entries,
-	    st) == -1 || readable(c, st) == -1)
+	    st) == -1 || homeok(c, st) == -1)
 		goto out;
 	r.p = entries;		/* header() read on, to "until" */
 	if (body(&r, q, n, st) == -1) {

@@ -8,7 +8,7 @@
 # not a stale cache, is what is tested.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keycache.sh"
-plan 65
+plan 73
 
 mkkey alice alice@example.org
 mkkey bob bob@example.org
@@ -17,6 +17,7 @@ mkkey erin erin@example.org
 mkkey frank frank@example.org
 mkkey gina gina@example.org
 mkkey hank hank@example.org
+mkkey ivan ivan@example.org
 kc_conf
 echo "dave@example.org $(fpr_of dave)" >"$T/keymap"
 
@@ -112,6 +113,13 @@ kgpg "$T/home/carol" --faked-system-time "$ago" --passphrase '' \
 gpg --homedir "$T/home/carol" --export "$cfpr" 2>/dev/null >"$T/carol.pub"
 kgpg "$T/sys" --import "$T/carol.pub"
 expires=$((now + 10))
+# The keyring directory made writable by anyone: refused (78) as the
+# listing refuses it; nothing in the cache's files changed.
+used "a keyring writable by anyone" ivan@example.org
+chmod o+w "$T/sys"
+after "the keyring directory made writable by anyone" ivan@example.org 78 'writable by anyone, refused'
+chmod o-w "$T/sys"
+
 used "an expiry" carol@example.org
 # Wait for carol's key to expire (bounded: 40 s).
 i=0
