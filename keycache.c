@@ -346,12 +346,18 @@ commit(const struct conf *c, int fd, const char *tmp, char *text, size_t len,
 	return 0;
 }
 
-int
-keycache_build(const struct conf *c, char *err, size_t errlen)
+/*
+ * One build: 0 done, -1 failed, 1 if an input changed while gpg listed
+ * (gpg may create trustdb.gpg; an import may run alongside), when the
+ * cache would be stale from its start.
+ */
+static int
+buildonce(const struct conf *c, char path[NINPUTS][PATH_MAX], char *err,
+    size_t errlen)
 {
-	char		 path[NINPUTS][PATH_MAX], tmp[PATH_MAX + 8];
+	char		 tmp[PATH_MAX + 8];
 	char		*text = NULL;
-	struct fstate	 fs[NINPUTS];
+	struct fstate	 fs[NINPUTS], now;
 	struct timespec	 b;
 	struct gpg	 g;
 	struct gpgscan	 s;
@@ -360,18 +366,6 @@ keycache_build(const struct conf *c, char *err, size_t errlen)
 	long long	 until;
 	int		 fd, rc = -1;
 
-	if (c->keycache == NULL)
-		return 0;		/* key-cache none */
-	if (getuid() != 0 || geteuid() != 0) {
-		snprintf(err, errlen, "the key cache %s is built by root only",
-		    c->keycache);
-		return -1;
-	}
-	if (inputs(c, path) == -1) {
-		snprintf(err, errlen, "a path in the configuration is too "
-		    "long");
-		return -1;
-	}
 	gpgof(c, &g);
 	if ((fd = begin(c, path, fs, tmp, sizeof(tmp), &b, err, errlen)) ==
 	    -1)
@@ -412,6 +406,11 @@ keycache_build(const struct conf *c, char *err, size_t errlen)
 	}
 	for (i = 0; i < len; i++)
 		lines += text[i] == '\n';
+	for (i = 0; i < NINPUTS; i++)
+		if (getstate(path[i], &now) == -1 || !same(&now, &fs[i])) {
+			rc = 1;
+			goto done;
+		}
 	rc = commit(c, fd, tmp, text, len, lines, err, errlen);
 done:
 	if (fp != NULL)
@@ -419,9 +418,35 @@ done:
 	free(text);
 	gpg_scanfree(&s);
 	close(fd);
-	if (rc == -1)
+	if (rc != 0)
 		unlink(tmp);
 	return rc;
+}
+
+int
+keycache_build(const struct conf *c, char *err, size_t errlen)
+{
+	char	path[NINPUTS][PATH_MAX];
+	int	try, rc;
+
+	if (c->keycache == NULL)
+		return 0;		/* key-cache none */
+	if (getuid() != 0 || geteuid() != 0) {
+		snprintf(err, errlen, "the key cache %s is built by root only",
+		    c->keycache);
+		return -1;
+	}
+	if (inputs(c, path) == -1) {
+		snprintf(err, errlen, "a path in the configuration is too "
+		    "long");
+		return -1;
+	}
+	for (try = 0; try < 3; try++)
+		if ((rc = buildonce(c, path, err, errlen)) != 1)
+			return rc;
+	snprintf(err, errlen, "the keyring or the keymap changed during "
+	    "each of 3 builds");
+	return -1;
 }
 
 /* Reading: every line checked, nothing trusted. */

@@ -6,7 +6,7 @@
 # is said, and the real -bi still runs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keycache.sh"
-plan 23
+plan 26
 
 names="r0 r1 r2 r3 r4 r5 r6 r7 r8 r9"
 for r in $names; do mkkey "$r" "$r@example.org"; done
@@ -51,6 +51,36 @@ msgto nobody@example.org
 kc_same "an address with no key: refused as without the cache" nobody@example.org
 check "its error says there is no key" \
     grep -q 'nobody@example.org: no usable key (no key)' "$T/c.err"
+
+# The keymap changed while -bi listed the keyring: that build is thrown
+# away and made again, not left stale from its start; changed at every
+# try, -bi says so.
+cat >"$T/gpg-touch" <<EOF_
+#!/bin/sh
+case " \$* " in
+*" --list-keys -- ")
+	if [ -e "$T/touch" ]; then
+		[ -s "$T/touch" ] || rm -f "$T/touch"
+		sleep 0.02
+		echo "# \$\$" >>"$T/keymap"
+	fi ;;
+esac
+exec /usr/bin/gpg "\$@"
+EOF_
+chmod 755 "$T/gpg-touch"
+sed -i "s|^gpg .*|gpg $T/gpg-touch|" "$T/conf"
+: >"$T/touch"
+kc_build
+is "$?" 0 "a build during which the keymap changed once succeeds"
+msgto r0@example.org
+kc_send "$T/conf" r0@example.org
+is "$(listings) $rc" "0 0" "and its cache is fresh: the send runs no listing"
+echo always >"$T/touch"
+kc_build
+check "a keymap that changes during every build is named on stderr" \
+    grep -q 'key cache not built: the keyring or the keymap changed during each of 3 builds' "$T/bi.out"
+rm -f "$T/touch"
+sed -i "s|^gpg .*|gpg /usr/bin/gpg|" "$T/conf"
 
 # key-cache none: nothing built, the real -bi still runs.
 rm -f "$T/keymap.cache"
