@@ -8,7 +8,8 @@
  *
  * keycache_build	list the keyring, look up everything in it, write the
  *		cache (a temporary file, fsync, rename, fsync the
- *		directory); root only; 0, or -1 with err set
+ *		directory), again if an input changed meanwhile (3 tries);
+ *		root only; 0, or -1 with err set
  * keycache_find	answer from the cache the queries it holds; those it
  *		does not are moved to the front of q, their number
  *		returned.  st says whether the cache was used, and if not,
