@@ -122,12 +122,28 @@ pf_ns_private() {
 	    mount --bind "$1" "$2"
 }
 
+# pf_ns_etc: $T/ns/etc, a copy of /etc as it is now, without what a user or
+# group tool running at this moment has in hand (its lock and temporary
+# files: they may vanish under cp) and without users and groups pgpsm-*
+# (left behind on the machine by an older run)
+pf_ns_etc() {
+	cp -a /etc "$T/ns/etc"	# complains of what vanished: checked below
+	for _f in passwd shadow group gshadow; do
+		[ -f "$T/ns/etc/$_f" ] || [ "$_f" = gshadow ] || return 1
+	done
+	[ -f "$T/ns/etc/postfix/main.cf" ] || return 1
+	rm -f "$T/ns/etc/"*.lock "$T/ns/etc/"*+ "$T/ns/etc/.pwd.lock"
+	for _f in passwd shadow group gshadow; do
+		[ ! -f "$T/ns/etc/$_f" ] || sed -i '/^pgpsm-/d' "$T/ns/etc/$_f" || return 1
+	done
+}
+
 # The namespaces' private mounts; the primary instance sees none of it.
 pf_ns_setup() {
 	mount --make-rprivate / &&
 	ip link set lo up &&
 	mkdir "$T/ns" &&
-	cp -a /etc "$T/ns/etc" && mount --bind "$T/ns/etc" /etc &&
+	pf_ns_etc && mount --bind "$T/ns/etc" /etc &&
 	pf_ns_private "$T/ns/home" /home &&
 	pf_ns_private "$T/ns/root" /root &&
 	pf_ns_private "$T/ns/mail" /var/mail &&
