@@ -49,8 +49,10 @@ verify(struct msg *m)
 	int			 ex, bad = 0;
 
 	m->quiet = 1;
-	if (m->t && (ex = msg_header(m)) != EX_OK)
+	if (m->t && (ex = msg_header(m)) != EX_OK) {
+		fprintf(stderr, "pgpsendmail: %s\n", m->err);
 		return ex;
+	}
 	if (m->nr == 0) {
 		fprintf(stderr, "pgpsendmail: no recipients\n");
 		return EX_USAGE;
