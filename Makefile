@@ -89,7 +89,7 @@ clean:
 # (tracked, or new and not ignored) in a temporary directory, so that the
 # clone stays clean; the .deb is left in DEBOUT, checked with lintian
 # (errors and warnings fail; as root it says root is not recommended).
-#	make deb [DEBOUT=dir]
+#	make deb [DEBOUT=dir] [DEBVERSION=v]	v: a changelog entry on top
 #	make check-package	as root, with Postfix: install, send, upgrade,
 #				purge (t/pkg/; changes /usr/sbin/sendmail
 #				while it runs, and puts it back)
@@ -104,6 +104,11 @@ deb:
 	tar --null -T "$$tmp/files" -cf - | \
 	    tar -xf - -C "$$tmp/pgpsendmail-$(VERSION)" && \
 	(cd "$$tmp/pgpsendmail-$(VERSION)" && \
+	    if [ -n "$(DEBVERSION)" ]; then \
+		DEBEMAIL="$$(dpkg-parsechangelog -S Maintainer)" \
+		    dch --preserve -v "$(DEBVERSION)" -D unstable --force-distribution \
+		    "Rebuilt as $(DEBVERSION)." || exit 1; \
+	    fi && \
 	    dpkg-buildpackage -us -uc -b >"$$tmp/build.log" 2>&1) || \
 	    { tail -n 40 "$$tmp/build.log"; exit 1; }; \
 	lintian --fail-on error,warning "$$tmp"/pgpsendmail_*.changes || \
@@ -113,7 +118,9 @@ deb:
 	ls "$(DEBOUT)"/pgpsendmail_*.deb
 
 check-package:
-	prove -v t/pkg/
+	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/pgpsendmail-debs.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$d"' EXIT; \
+	PKG_DEBS=$$d prove -v t/pkg/
 
 .PHONY: deb check-package
 
