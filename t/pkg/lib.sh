@@ -150,9 +150,12 @@ apt_install() {	# apt_install DEB: as an administrator would, output in $T/apt.o
 #			with the test's own mail and pid files
 #	/var/mail /home	the test users' mailboxes and homes, made and removed
 #	/root /work	root's caches, and the worktrees other runs build in
-#	/proc /sys /dev /run	not this file system (-xdev)
+#	/proc /sys /dev /run	kernel and runtime state (systemd-analyze
+#			writes /run/systemd/systemd-units-load), and not
+#			this file system on most hosts (-xdev)
 snapshot() {
-	find / -xdev \( -path /tmp -o -path /var/tmp -o -path /var/log \
+	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \
+	    -o -path /tmp -o -path /var/tmp -o -path /var/log \
 	    -o -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/cache/apt \
 	    -o -path /var/cache/debconf -o -path /var/cache/man \
 	    -o -path /var/spool/postfix -o -path /var/lib/postfix \
