@@ -28,6 +28,21 @@ pkg_syslog_started=
 pkg_sm_sum=
 pkg_extra_cleanup=
 
+# ok as in t/lib.sh, but a "# TODO" check that fails fails no test: what
+# other branches have still to bring
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		printf 'ok %d - %s\n' "$n" "$2"
+	else
+		printf 'not ok %d - %s\n' "$n" "$2"
+		case $2 in
+		*'# TODO'*) ;;
+		*) failed=$((failed + 1)) ;;
+		esac
+	fi
+}
+
 pkg_cannot() {	# skip the file, or fail it when CI=true
 	if [ "$CI" = true ]; then
 		plan 1
