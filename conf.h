@@ -37,6 +37,8 @@ struct conf {
 	int	  timeout;	/* seconds a child (gpg, the real sendmail)
 				   may go without progress */
 	int	  compress;	/* -1 gpg's default, 0 none, 1-9 a level */
+	long long expirywarn;	/* s: a key that stops working this soon is
+				   named (--key-report, -bv, the log line) */
 };
 
 int	conf_load(struct conf *, const char *path, char *err, size_t errlen);

@@ -26,6 +26,7 @@
 #define MAXARGS		64
 #define LISTLINE	8192	/* a --with-colons record we care about */
 #define PIPESZ		(256 << 10)	/* gpg's stdin and stdout */
+#define MBOXMAX		4096	/* what is kept of a key's mailboxes */
 
 /*
  * Options for every run: the admin's keyring, read only; no tty, no
@@ -170,6 +171,12 @@ struct listing {
 	char		 firstuid[UIDLEN];
 	char		*uids;		/* per query: the user ID that matched */
 	time_t		 now;
+	int		 all;		/* every key into ks (gpg_listkeys) */
+	struct keystate	*ks;
+	size_t		 nks;
+	int		 oom;		/* a key could not be kept */
+	char		*mb;		/* this key's mailboxes, for ks */
+	size_t		 mblen;
 };
 
 static int
@@ -240,6 +247,72 @@ uidmailbox(const char *uid, char *out, size_t outsz, char *buf, size_t bufsz)
 	snprintf(out, outsz, "%s", buf);
 }
 
+/* Why the key being read cannot be encrypted to, or NULL. */
+static const char *
+keywhy(const struct listing *l)
+{
+	if (l->pubwhy[0] != '\0')
+		return l->pubwhy;
+	if (!l->enc)
+		return l->encwhy[0] ? l->encwhy : "no encryption subkey";
+	if (l->fpr[0] == '\0')
+		return "no fingerprint";
+	return NULL;
+}
+
+/* When encryption to the key being read ends: the sooner of its own
+ * expiry and its longest-lived encryption subkey's; 0 never. */
+static long long
+keyexpires(const struct listing *l)
+{
+	if (l->encexp != 0 && (l->pubexp == 0 || l->encexp < l->pubexp))
+		return l->encexp;
+	return l->pubexp;
+}
+
+/* gpg_listkeys: the key being read, usable or not, into l->ks. */
+static void
+keepkey(struct listing *l)
+{
+	struct keystate	*nk, *k;
+	const char	*why = keywhy(l);
+
+	if ((nk = reallocarray(l->ks, l->nks + 1, sizeof(*nk))) == NULL) {
+		l->oom = 1;
+		free(l->mb);
+	} else {
+		l->ks = nk;
+		k = &l->ks[l->nks++];
+		memcpy(k->fpr, l->fpr, sizeof(k->fpr));
+		snprintf(k->uid, sizeof(k->uid), "%s", l->firstuid);
+		snprintf(k->why, sizeof(k->why), "%s", why ? why : "");
+		k->expires = keyexpires(l);
+		k->mboxes = l->mb;
+	}
+	l->mb = NULL;
+	l->mblen = 0;
+}
+
+/* gpg_listkeys: one more mailbox of the key being read. */
+static void
+addmbox(struct listing *l, const char *mbox)
+{
+	size_t	 n = strlen(mbox);
+	char	*nb;
+
+	if (l->mblen + n + 2 > MBOXMAX)
+		return;
+	if ((nb = realloc(l->mb, l->mblen + n + 2)) == NULL) {
+		l->oom = 1;
+		return;
+	}
+	l->mb = nb;
+	memcpy(l->mb + l->mblen, mbox, n);
+	l->mblen += n;
+	l->mb[l->mblen++] = '\n';
+	l->mb[l->mblen] = '\0';
+}
+
 static void
 endkey(struct listing *l)
 {
@@ -251,20 +324,16 @@ endkey(struct listing *l)
 	if (!l->inkey)
 		return;
 	l->inkey = 0;
+	if (l->all)
+		keepkey(l);
 	for (i = 0; i < l->nq; i++) {
 		if (l->match[i] == 0)
 			continue;
 		q = l->q[i];
-		if (l->pubwhy[0] != '\0')
-			why = l->pubwhy;
-		else if (!l->enc)
-			why = l->encwhy[0] ? l->encwhy : "no encryption subkey";
+		if ((why = keywhy(l)) != NULL)
+			;
 		else if (l->match[i] == 2)
 			why = "user ID revoked";
-		else if (l->fpr[0] == '\0')
-			why = "no fingerprint";
-		else
-			why = NULL;
 		if (why != NULL) {
 			if (q->why[0] == '\0')
 				snprintf(q->why, sizeof(q->why), "%s", why);
@@ -278,10 +347,7 @@ endkey(struct listing *l)
 		memcpy(k->fpr, l->fpr, sizeof(k->fpr));
 		snprintf(k->uid, sizeof(k->uid), "%s", q->byfpr ?
 		    l->firstuid : l->uids + i * sizeof(k->uid));
-		k->expires = l->pubexp;
-		if (l->encexp != 0 && (k->expires == 0 ||
-		    l->encexp < k->expires))
-			k->expires = l->encexp;
+		k->expires = keyexpires(l);
 	}
 }
 
@@ -318,7 +384,8 @@ record(void *arg, char *line)
 		l->firstuid[0] = '\0';
 		l->pubexp = strtoll(f[6], NULL, 10);
 		l->encexp = 0;
-		memset(l->match, 0, l->nq);
+		if (l->nq > 0)
+			memset(l->match, 0, l->nq);
 		why = keystate(f[1], f[6], l->now, buf, sizeof(buf));
 		if (why == NULL && strchr(f[11], 'D') != NULL)
 			why = "disabled";
@@ -352,6 +419,8 @@ record(void *arg, char *line)
 		if (l->firstuid[0] == '\0')
 			snprintf(l->firstuid, sizeof(l->firstuid), "%.*s",
 			    (int)sizeof(l->firstuid) - 1, full);
+		if (l->all && f[1][0] != 'r')
+			addmbox(l, mbox);
 		for (i = 0; i < l->nq; i++)
 			if (!l->q[i]->byfpr &&
 			    strcasecmp(mbox, l->q[i]->addr) == 0 &&
@@ -443,11 +512,18 @@ listnames(struct keyquery **q, size_t nq)
  * runs as the caller): a keyring made as root under umask 077, or a
  * trustdb.gpg gpg made 0600, fails every sender but root.  Say so in
  * words an administrator can act on, before gpg says "Fatal".
+ *
+ * And nobody but its owners may change it: whoever can add a key or a
+ * gpg.conf line there decides who reads the mail, as with a config file
+ * (keymap.c), so one that anybody may write is refused (GPG_ECONF).
  */
 static int
 homeok(const struct gpg *g, char *err, size_t errlen)
 {
-	static const char *const files[] = { "pubring.kbx", "trustdb.gpg" };
+	static const char *const files[] = {
+		"pubring.kbx", "trustdb.gpg", "pubring.gpg", "gpg.conf",
+		"common.conf", "private-keys-v1.d"
+	};
 	struct stat	st;
 	char		path[1024];
 	size_t		i;
@@ -456,24 +532,38 @@ homeok(const struct gpg *g, char *err, size_t errlen)
 		snprintf(err, errlen, "the system keyring %s %s (gnupghome in "
 		    "the configuration)", g->home, errno == ENOENT ?
 		    "does not exist" : "is not a directory here");
-		return -1;
+		return GPG_ERUN;
 	}
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (i = 0; i <= sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s%s", g->home, i > 0 ? "/" :
+		    "", i > 0 ? files[i - 1] : "");
+		if (stat(path, &st) == 0 && (st.st_mode & S_IWOTH)) {
+			snprintf(err, errlen, "%s: writable by anyone, refused: "
+			    "anyone could change the keys of the system keyring "
+			    "(as root: chmod o-w it)", path);
+			return GPG_ECONF;
+		}
+	}
+	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", g->home, files[i]);
 		if (access(path, F_OK) == 0 && access(path, R_OK) == -1) {
 			snprintf(err, errlen, "%s cannot be read by uid %lu: "
 			    "every sender needs it (as root: chmod 644 it, and "
 			    "import keys under umask 022)", path,
 			    (unsigned long)getuid());
-			return -1;
+			return GPG_ERUN;
 		}
 	}
-	return 0;
+	return GPG_OK;
 }
 
-int
-gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
-    size_t errlen)
+/*
+ * One --list-keys run: of the keys that match the queries (gpg_findkeys),
+ * or of every key, all kept in l->ks (gpg_listkeys, with l->all).
+ */
+static int
+listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
+    struct listing *l_, char *err, size_t errlen)
 {
 	const char		**av = NULL;
 	struct listing		  l;
@@ -495,12 +585,13 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	l.q = q;
 	l.nq = nq;
 	l.now = time(NULL);
-	if (nq == 0)
+	l.all = l_ != NULL;
+	if (nq == 0 && !l.all)
 		return GPG_OK;
-	if (homeok(g, err, errlen) == -1)
-		return GPG_ERUN;
-	if ((l.match = calloc(nq, 1)) == NULL ||
-	    (l.uids = calloc(nq, UIDLEN)) == NULL ||
+	if ((rc = homeok(g, err, errlen)) != GPG_OK)
+		return rc;
+	if ((l.match = calloc(nq + 1, 1)) == NULL ||
+	    (l.uids = calloc(nq + 1, UIDLEN)) == NULL ||
 	    (line = malloc(LISTLINE)) == NULL ||
 	    (names = listnames(q, nq)) == NULL ||
 	    (av = calloc(MAXARGS + nq, sizeof(*av))) == NULL) {
@@ -558,7 +649,10 @@ gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
 	for (i = 0; i < 3; i++)
 		closep(&io[i].fd);
 	endkey(&l);
-	if (r == RUN_TIMEOUT) {
+	if (l.oom) {
+		snprintf(err, errlen, "gpg --list-keys: %s", strerror(ENOMEM));
+		rc = GPG_EOS;
+	} else if (r == RUN_TIMEOUT) {
 		run_expired(err, errlen, "gpg --list-keys", g->timeout);
 		rc = GPG_ERUN;
 	} else if (r != RUN_DONE) {
@@ -580,7 +674,48 @@ done:
 	free(l.match);
 	free(l.uids);
 	free(line);
+	free(l.mb);
+	if (l_ != NULL) {
+		l_->ks = l.ks;
+		l_->nks = l.nks;
+	}
 	return rc;
+}
+
+int
+gpg_findkeys(const struct gpg *g, struct keyquery **q, size_t nq, char *err,
+    size_t errlen)
+{
+	return listkeys(g, q, nq, NULL, err, errlen);
+}
+
+int
+gpg_listkeys(const struct gpg *g, struct keystate **ks, size_t *n, char *err,
+    size_t errlen)
+{
+	struct listing	l;
+	int		rc;
+
+	memset(&l, 0, sizeof(l));
+	rc = listkeys(g, NULL, 0, &l, err, errlen);
+	if (rc != GPG_OK) {
+		gpg_freekeys(l.ks, l.nks);
+		l.ks = NULL;
+		l.nks = 0;
+	}
+	*ks = l.ks;
+	*n = l.nks;
+	return rc;
+}
+
+void
+gpg_freekeys(struct keystate *ks, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(ks[i].mboxes);
+	free(ks);
 }
 
 /* Encryption: one gpg per job, fed the same bytes in one pass. */

@@ -4,12 +4,14 @@
  *
  * gpg_findkeys	one --list-keys run; for each wanted address, the
  *		fingerprints of its usable keys or why it has none
+ * gpg_listkeys	one --list-keys run: every key of the keyring, usable or
+ *		not, with why not (for --key-report); gpg_freekeys frees them
  * gpg_encrypt	run one gpg per job, all fed in one pass over a source,
  *		each writing its armored ciphertext into a pipe that is
  *		spliced onto the end of its outfd (whose offset is then left
  *		at the end); gpg never holds outfd
  *
- * Both return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
+ * All return GPG_OK or a negative GPG_E* with err set; for GPG_EKEY the
  * job's badrcpt names the fingerprint gpg refused.  A gpg that goes
  * timeout seconds without progress (see run_loop) is killed: GPG_ERUN.
  */
@@ -26,7 +28,8 @@ enum {
 	GPG_EKEY = -1,	/* a recipient's key is unusable */
 	GPG_ERUN = -2,	/* gpg failed: missing, crashed, killed, said FAILURE */
 	GPG_EIO = -3,	/* reading the source or writing the output failed */
-	GPG_EOS = -4	/* pipe, fork, memory */
+	GPG_EOS = -4,	/* pipe, fork, memory */
+	GPG_ECONF = -5	/* the keyring is writable by anyone: refused */
 };
 
 struct gpg {
@@ -57,8 +60,21 @@ struct keyquery {
 	char		 why[64];	/* when nkeys is 0 */
 };
 
+/* One key of the keyring as gpg_listkeys gives it. */
+struct keystate {
+	char		fpr[FPRLEN + 1];	/* the primary key's */
+	char		uid[UIDLEN];	/* its first user ID */
+	char		why[64];	/* why it is unusable; "" if it is not */
+	long long	expires;	/* when encryption to it ends; 0 never */
+	char	       *mboxes;		/* its user IDs' mailboxes, revoked ones
+					   left out, each ended by '\n' */
+};
+
 int	gpg_findkeys(const struct gpg *, struct keyquery **, size_t n,
 	    char *err, size_t errlen);
+int	gpg_listkeys(const struct gpg *, struct keystate **, size_t *n,
+	    char *err, size_t errlen);
+void	gpg_freekeys(struct keystate *, size_t n);
 
 /*
  * Where the plaintext comes from: returns a pointer to the next bytes in

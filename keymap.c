@@ -29,6 +29,7 @@
 #define MAXLINE		4096	/* a config or keymap line */
 #define MAXFIELDS	64	/* fields on one line */
 #define MAXTIMEOUT	86400	/* s: the longest timeout */
+#define MAXWARN		(366 * 86400LL)	/* s: the longest expiry-warning */
 
 /* The default timeout, in s (the tests build some copies with 3). */
 #ifndef HANDOFF_TIMEOUT
@@ -52,7 +53,8 @@ openconf(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (st.st_mode & S_IWOTH) {
-		snprintf(err, errlen, "%s: writable by anyone, refused", path);
+		snprintf(err, errlen, "%s: writable by anyone, refused (as "
+		    "root: chmod o-w it)", path);
 		fclose(fp);
 		return NULL;
 	}
@@ -191,6 +193,7 @@ confdefaults(struct conf *c)
 	c->lifetime = 5 * 86400;
 	c->timeout = HANDOFF_TIMEOUT;
 	c->compress = -1;
+	c->expirywarn = 30 * 86400;
 	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
 }
 
@@ -311,7 +314,7 @@ setflavor(struct conf *c, const char *val, const char *path, size_t lineno,
 static const char *const confkeys[] = {
 	"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor", "bcc",
 	"protect-subject", "encrypt-to", "sign-key", "queue-lifetime",
-	"compress", "timeout"
+	"compress", "timeout", "expiry-warning"
 };
 
 struct confread {
@@ -397,6 +400,16 @@ confline(void *arg, char **f, int n, const char *path, size_t lineno,
 		c->timeout = t;
 		return 0;
 	}
+	if (strcmp(f[0], "expiry-warning") == 0) {
+		if ((t = duration(f[1])) <= 0 || t > MAXWARN) {
+			snprintf(err, errlen, "%s:%zu: expiry-warning wants a "
+			    "time such as 30d, 12h or 90m (at most 366d)", path,
+			    lineno);
+			return -1;
+		}
+		c->expirywarn = t;
+		return 0;
+	}
 	if (strcmp(f[0], "sign-key") == 0) {
 		if ((c->signkey = parsefpr(f[1])) != NULL)
 			return 0;
@@ -406,6 +419,26 @@ confline(void *arg, char **f, int n, const char *path, size_t lineno,
 	}
 	if ((dst = pathkey(c, f[0])) != NULL)
 		return setpath(dst, f[1], path, lineno, err, errlen);
+	return 0;
+}
+
+/*
+ * A program the config names runs with every message in clear: one that
+ * anybody may replace is refused, as a config file anybody may write is.
+ * One that is not there fails later, when it is run, saying so.
+ */
+static int
+progok(const char *prog, const char *key, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat	st;
+
+	if (stat(prog, &st) == 0 && (st.st_mode & S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by anyone, refused: %s "
+		    "in %s runs it with every message (as root: chmod o-w "
+		    "it)", prog, key, path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -430,6 +463,9 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		    "must be named", path);
 		return -1;
 	}
+	if (progok(c->sendmail[0], "sendmail", path, err, errlen) == -1 ||
+	    progok(c->gpg, "gpg", path, err, errlen) == -1)
+		return -1;
 	return 0;
 }
 

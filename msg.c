@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "msg.h"
 #include "text.h"
@@ -228,22 +229,45 @@ msg_rcpt(struct msg *m, const char *list)
 	return r == -1 ? why : NULL;
 }
 
+/*
+ * A recipient without a usable key: why, and the keymap line that sent
+ * us looking (FILE:LINE, or "(default)" for the built-in "* keyring"),
+ * so that the admin knows which line or which key to fix.
+ */
 const char *
 msg_refusal(const struct rcpt *r, char *buf, size_t len)
 {
-	size_t	k;
+	const struct keymap_entry	*e = r->e;
+	char				 at[1100], pat[4 * ADDR_MAX];
+	size_t				 k;
 
-	if (r->e->action == ACT_REJECT) {
+	if (e->action == ACT_REJECT) {
 		snprintf(buf, len, "%s: rejected by keymap (%s:%zu)", r->addr,
-		    r->e->file, r->e->line);
+		    e->file, e->line);
 		return buf;
 	}
-	for (k = 0; k < r->nq; k++)
-		if (r->q[k].nkeys == 0) {
-			snprintf(buf, len, "%s: no usable key (%s)", r->addr,
-			    r->q[k].why);
-			return buf;
-		}
+	if (e->line > 0)
+		snprintf(at, sizeof(at), "%s:%zu", e->file, e->line);
+	else
+		snprintf(at, sizeof(at), "%s", e->file);
+	for (k = 0; k < r->nq; k++) {
+		if (r->q[k].nkeys > 0)
+			continue;
+		if (r->q[k].byfpr && strcmp(r->q[k].why, "no key") == 0)
+			snprintf(buf, len, "%s: no usable key: fingerprint 0x%s "
+			    "pinned at %s is not in the keyring", r->addr,
+			    r->q[k].addr, at);
+		else if (r->q[k].byfpr)
+			snprintf(buf, len, "%s: no usable key (%s): fingerprint "
+			    "0x%s pinned at %s", r->addr, r->q[k].why,
+			    r->q[k].addr, at);
+		else
+			snprintf(buf, len, "%s: no usable key (%s), keymap %s: "
+			    "%s%s keyring", r->addr, r->q[k].why, at,
+			    e->kind == PAT_DOMAIN ? "@" : "",
+			    safestr(e->pattern, pat, sizeof(pat)));
+		return buf;
+	}
 	return NULL;
 }
 
@@ -281,15 +305,67 @@ msg_rcptlist(const struct msg *m, char *buf, size_t len)
 	joinaddrs(buf, len, rcptat, m->r, m->nr);
 }
 
+/*
+ * One key the message was encrypted to, if it stops working within the
+ * config's expiry-warning, onto the log line's " key-expires=FPR:DATE,...".
+ */
+static void
+expiring(const struct msg *m, const struct keyinfo *k, time_t now, char *buf,
+    size_t len)
+{
+	char		 fpr[4 * sizeof(k->fpr)], date[16];
+	time_t		 t = (time_t)k->expires;
+	struct tm	*tm;
+	size_t		 n;
+
+	if (k->expires == 0 || k->expires - now >= m->conf->expirywarn ||
+	    (tm = gmtime(&t)) == NULL)
+		return;
+	safestr(k->fpr, fpr, sizeof(fpr));
+	if (strstr(buf, fpr) != NULL)
+		return;
+	strftime(date, sizeof(date), "%Y-%m-%d", tm);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "%s%s:%s", n ? "," : " key-expires=", fpr,
+	    date);
+}
+
+/* The keys used that expire soon, as expiring() writes them; or "". */
+static void
+expirylist(const struct msg *m, char *buf, size_t len)
+{
+	const struct rcpt	*r;
+	time_t			 now = time(NULL);
+	size_t			 i, k, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr; i++) {
+		r = &m->r[i];
+		if (r->e == NULL || (r->e->action != ACT_KEYS &&
+		    r->e->action != ACT_KEYRING))
+			continue;
+		for (k = 0; k < r->nq; k++)
+			for (j = 0; j < r->q[k].nkeys; j++)
+				expiring(m, &r->q[k].keys[j], now, buf, len);
+	}
+	for (k = 0; k < m->nencryptto; k++)
+		for (j = 0; j < m->encryptto[k].nkeys; j++)
+			expiring(m, &m->encryptto[k].keys[j], now, buf, len);
+}
+
 void
 msg_log(const struct msg *m, int ex)
 {
-	char	to[1024], why[REPORTLEN], *p;
+	char	to[1024], why[REPORTLEN], exp[1024], *p;
 
 	msg_rcptlist(m, to, sizeof(to));
+	exp[0] = '\0';
+	if (ex == EX_OK && !m->passed)
+		expirylist(m, exp, sizeof(exp));
 	if (ex == EX_OK && m->queued[0] != '\0') {
-		syslog(LOG_NOTICE, "from=<%s> to=%s keys=%s status=queued (%s)",
-		    m->sender, to, m->keys[0] ? m->keys : "none", m->queued);
+		syslog(LOG_NOTICE, "from=<%s> to=%s keys=%s%s status=queued "
+		    "(%s)", m->sender, to, m->keys[0] ? m->keys : "none", exp,
+		    m->queued);
 		return;
 	}
 	if (ex == EX_OK && m->passed) {
@@ -298,8 +374,9 @@ msg_log(const struct msg *m, int ex)
 		return;
 	}
 	if (ex == EX_OK) {
-		syslog(LOG_INFO, "from=<%s> to=%s keys=%s status=sent",
-		    m->sender, to, m->keys[0] ? m->keys : "none");
+		syslog(exp[0] ? LOG_WARNING : LOG_INFO, "from=<%s> to=%s "
+		    "keys=%s%s status=sent", m->sender, to, m->keys[0] ?
+		    m->keys : "none", exp);
 		return;
 	}
 	strlcpy(why, m->report[0] ? m->report : m->err, sizeof(why));

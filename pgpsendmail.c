@@ -30,6 +30,7 @@
 #include "keymap.h"
 #include "msg.h"
 #include "queue.h"
+#include "report.h"
 #include "send.h"
 #include "smtp.h"
 #include "text.h"
@@ -41,7 +42,8 @@ enum mode {
 	MODE_SMTP,	/* -bs */
 	MODE_QUEUE,	/* -bp, mailq */
 	MODE_ALIASES,	/* -bi, -I, newaliases */
-	MODE_RUNQ	/* -q */
+	MODE_RUNQ,	/* -q */
+	MODE_OWNQ	/* --run-own-queue: -q without the real sendmail's */
 };
 
 struct opts {
@@ -71,7 +73,9 @@ static int		reading;	/* stdin is ours to drain on exit */
 	"[recipient ...]\n" \
 	"       pgpsendmail -bv [-t] [recipient ...]\n" \
 	"       pgpsendmail -bs\n" \
-	"       pgpsendmail -bp | -bi | -q[time]\n"
+	"       pgpsendmail -bp | -bi | -q[time]\n" \
+	"       pgpsendmail --run-own-queue\n" \
+	"       pgpsendmail --key-report [--mail address]\n"
 
 /* --help and --version, alone, before anything else is read. */
 static void
@@ -88,6 +92,26 @@ longopt(int argc, char *argv[])
 		puts("pgpsendmail " VERSION);
 		exit(fflush(stdout) == 0 ? EX_OK : EX_IOERR);
 	}
+}
+
+/*
+ * --key-report [--mail address], alone: 1 (and the address, or NULL, in
+ * *mailto) if that is the command line, 0 if it is not about that.
+ */
+static int
+keyreportopt(int argc, char *argv[], const char **mailto)
+{
+	*mailto = NULL;
+	if (argc < 2 || strcmp(argv[1], "--key-report") != 0)
+		return 0;
+	if (argc == 4 && strcmp(argv[2], "--mail") == 0)
+		*mailto = argv[3];
+	else if (argc != 2) {
+		fprintf(stderr, "pgpsendmail: --key-report takes only --mail "
+		    "address\n%s", USAGE);
+		exit(EX_USAGE);
+	}
+	return 1;
 }
 
 /* Leave without sending: let the caller finish writing, wipe, exit. */
@@ -208,6 +232,12 @@ parseopts(int argc, char *argv[], struct opts *o)
 		o->mode = MODE_QUEUE;
 	else if (strcmp(name, "newaliases") == 0)
 		o->mode = MODE_ALIASES;
+	/* Alone, as --help is: for timers, which must not run the MTA's. */
+	if (argc == 2 && strcmp(argv[1], "--run-own-queue") == 0) {
+		o->mode = MODE_OWNQ;
+		o->operands = argv + 2;
+		return;
+	}
 	opterr = 0;
 	while ((c = getopt(argc, argv, optstr)) != -1) {
 		switch (c) {
@@ -266,7 +296,9 @@ parseopts(int argc, char *argv[], struct opts *o)
 
 /*
  * -bp, -bi, -q: our own queue first (listed, or run), then the real
- * sendmail's own business, with that one option.
+ * sendmail's own business, with that one option.  --run-own-queue: our
+ * own queue alone (the real sendmail's -q, run every few minutes by a
+ * timer, is more than its authors advise).
  */
 static void __attribute__((noreturn))
 passthrough(const struct conf *c, const struct opts *o, const char *host)
@@ -274,6 +306,7 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	const char	*args[2] = { NULL, NULL };
 	char		 err[ERRLEN];
 	struct stat	 st;
+	int		 run;
 
 	if (o->mode == MODE_QUEUE && queue_list(c, err, sizeof(err)) != EX_OK)
 		printf("-- pgpsendmail queue: %s --\n", err);
@@ -282,15 +315,15 @@ passthrough(const struct conf *c, const struct opts *o, const char *host)
 	 * owns the spool, may have it handed on through a real sendmail
 	 * that runs as they do.
 	 */
-	if (o->mode == MODE_RUNQ && getegid() != getgid() && getuid() != 0 &&
+	run = o->mode == MODE_RUNQ || o->mode == MODE_OWNQ;
+	if (run && getegid() != getgid() && getuid() != 0 &&
 	    (stat(c->spool, &st) == -1 || st.st_uid != getuid()))
-		die(EX_NOPERM, "-q: only root or the spool's owner may run the "
-		    "queue");
-	if (o->mode == MODE_RUNQ && queue_run(c, host, err, sizeof(err)) !=
-	    EX_OK)
+		die(EX_NOPERM, "%s: only root or the spool's owner may run the "
+		    "queue", o->mode == MODE_OWNQ ? "--run-own-queue" : "-q");
+	if (run && queue_run(c, host, err, sizeof(err)) != EX_OK)
 		die(EX_CANTCREAT, "queue run: %s", err);
 	fflush(stdout);
-	if (!backend_modes(c))
+	if (o->mode == MODE_OWNQ || !backend_modes(c))
 		leave(EX_OK);
 
 	args[0] = o->mode == MODE_QUEUE ? "-bp" : o->mode == MODE_ALIASES ?
@@ -308,13 +341,14 @@ main(int argc, char *argv[])
 	struct keymap	 km;
 	struct msg	 m;
 	struct passwd	*pw;
-	const char	*why;
+	const char	*why, *mailto;
 	char		 err[ERRLEN], login[64], host[256];
-	int		 r, ex, setid;
+	int		 r, ex, setid, report;
 
 	sanitize();
 	longopt(argc, argv);
-	parseopts(argc, argv, &o);
+	if (!(report = keyreportopt(argc, argv, &mailto)))
+		parseopts(argc, argv, &o);
 	if ((pw = getpwuid(getuid())) != NULL)
 		strlcpy(login, pw->pw_name, sizeof(login));
 	else
@@ -328,8 +362,17 @@ main(int argc, char *argv[])
 	if (conf_load(&conf, setid ? NULL : getenv("PGPSENDMAIL_CONF"), err,
 	    sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
+	/*
+	 * The report goes to the real sendmail in clear, past the keymap:
+	 * the timer's root only, not any caller of a set-id install.
+	 */
+	if (report && mailto != NULL && getuid() != 0)
+		die(EX_NOPERM, "--key-report --mail: only root may mail the "
+		    "report");
+	if (report)
+		leave(key_report(&conf, host, mailto));
 	if (o.mode == MODE_QUEUE || o.mode == MODE_ALIASES ||
-	    o.mode == MODE_RUNQ)
+	    o.mode == MODE_RUNQ || o.mode == MODE_OWNQ)
 		passthrough(&conf, &o, host);
 	if (keymap_load(&km, conf.keymap, err, sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);

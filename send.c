@@ -251,7 +251,9 @@ msg_keys(struct msg *m)
 	}
 	if (r != GPG_OK) {
 		msg_fail(m, "%s", m->err);
-		return EX_UNAVAILABLE;
+		/* No process or memory left is the system's, as elsewhere. */
+		return r == GPG_EOS ? EX_OSERR : r == GPG_ECONF ? EX_CONFIG :
+		    EX_UNAVAILABLE;
 	}
 	m->encrypttolooked = 1;
 	for (i = 0; i < m->nr; i++)

@@ -3,8 +3,9 @@
  *
  * The admin's check of a keymap: the line that matched (FILE:LINE), the
  * action, and for encryption every key with its fingerprint, user ID and
- * expiry, or why there is none.  A key that stops working within 30 days
- * gets a warning, so that mail does not start bouncing on a quiet Sunday.
+ * expiry, or why there is none.  A key that stops working within the
+ * config's expiry-warning (30 days unless set) gets a warning, so that mail
+ * does not start bouncing on a quiet Sunday.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,10 +19,8 @@
 #include "text.h"
 #include "verify.h"
 
-#define WARNDAYS	30
-
 static void
-showkey(const struct keyinfo *k, time_t now)
+showkey(const struct keyinfo *k, time_t now, long long window)
 {
 	char		 date[32], uid[4 * sizeof(k->uid)];
 	time_t		 t = (time_t)k->expires;
@@ -34,7 +33,7 @@ showkey(const struct keyinfo *k, time_t now)
 	/* A user ID is the key holder's text: it may hold escapes. */
 	printf("\tkey %s %s (expires %s)\n", k->fpr, safestr(k->uid, uid,
 	    sizeof(uid)), date);
-	if (k->expires != 0 && k->expires - now < WARNDAYS * 86400LL)
+	if (k->expires != 0 && k->expires - now < window)
 		printf("\twarning: key %s expires %s, in %lld days\n", k->fpr,
 		    date, (k->expires - now) / 86400);
 }
@@ -50,8 +49,10 @@ verify(struct msg *m)
 	int			 ex, bad = 0;
 
 	m->quiet = 1;
-	if (m->t && (ex = msg_header(m)) != EX_OK)
+	if (m->t && (ex = msg_header(m)) != EX_OK) {
+		fprintf(stderr, "pgpsendmail: %s\n", m->err);
 		return ex;
+	}
 	if (m->nr == 0) {
 		fprintf(stderr, "pgpsendmail: no recipients\n");
 		return EX_USAGE;
@@ -97,7 +98,8 @@ verify(struct msg *m)
 				bad = 1;
 			}
 			for (j = 0; j < r->q[k].nkeys; j++)
-				showkey(&r->q[k].keys[j], now);
+				showkey(&r->q[k].keys[j], now,
+				    m->conf->expirywarn);
 		}
 	}
 	return bad ? EX_NOUSER : EX_OK;

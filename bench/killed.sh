@@ -4,10 +4,10 @@
 #
 #	sh bench/killed.sh [RUNS]	(as root, with Postfix; RUNS defaults to 60)
 #
-# Through the real Postfix, set up as the tests do (t/postfix.sh: a
-# throwaway user with a key, local delivery to a Maildir, main.cf put back
-# afterwards, the tests' Postfix lock held throughout).  First five sends
-# run to the end, to time a whole send; then each of RUNS sends is killed
+# Through a real Postfix, set up as the tests do (t/postfix.sh: an instance
+# of its own in private namespaces, a throwaway user with a key, local
+# delivery to a Maildir; the system's Postfix is left alone).  First five
+# sends run to the end, to time a whole send; then each of RUNS sends is killed
 # after a random delay, uniform over that time (each send's own Message-ID);
 # then one pgpsendmail -q; then, once Postfix's queue has drained, the
 # Maildir is searched for each Message-ID.  Prints how many messages arrived

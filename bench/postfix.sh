@@ -1,8 +1,8 @@
 #!/bin/sh
 # bench/postfix.sh: one case through a real Postfix, run by make bench when
 # it can (as root, with Postfix installed).  The Postfix set-up of the tests
-# (t/postfix.sh: a throwaway user with a key, Postfix delivering locally,
-# main.cf put back afterwards).  pgpsendmail hands a 1 KB message to
+# (t/postfix.sh: an instance of its own in private namespaces, a throwaway
+# user with a key, delivering locally; the system's Postfix is left alone).  pgpsendmail hands a 1 KB message to
 # Postfix's sendmail; the hand-made counterpart does the same steps by
 # hand; each is timed until it returns, then every message must arrive.
 . "$(dirname "$0")/../t/lib.sh"

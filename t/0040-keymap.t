@@ -156,5 +156,5 @@ is "$(calls)" 0 "and nothing is sent to anyone"
 reset_out
 send alice@example.org nokey@example.org plain@example.org <"$T/in"
 is "$rc" 67 "a recipient without a key among several exits 67"
-check "naming that recipient" errline '^pgpsendmail: nokey@example\.org: no usable key \(no key\)$'
+check "naming that recipient" errline '^pgpsendmail: nokey@example\.org: no usable key \(no key\), keymap \(default\): \* keyring$'
 is "$(calls)" 0 "and nothing is sent to anyone, plain recipients included"

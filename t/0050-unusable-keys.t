@@ -21,7 +21,7 @@ refused() {	# refused ADDR REASON-REGEX
 	send alice@example.org "$1" <"$T/in"
 	is "$rc" 67 "$1: a recipient with only a $2 key exits 67"
 	check "$1: stderr names the address and the reason" \
-	    errline "^pgpsendmail: $1: no usable key \\($3\\)\$"
+	    errline "^pgpsendmail: $1: no usable key \\($3\\), keymap \\(default\\): \\* keyring\$"
 	is "$(calls)" 0 "$1: nothing is sent, not even to alice"
 }
 refused bob@example.org expired 'expired 2020-01-0[12]'
@@ -45,12 +45,12 @@ printf 'zed@example.org %s\n' "$(fpr_of bob)" >"$T/keymap"
 reset_out
 send zed@example.org <"$T/in"
 is "$rc" 67 "a keymap fingerprint of an expired key exits 67"
-check "saying why" errline '^pgpsendmail: zed@example\.org: no usable key \(expired 2020-01-0[12]\)$'
+check "saying why" errline "^pgpsendmail: zed@example\.org: no usable key \(expired 2020-01-0[12]\): fingerprint 0x$(fpr_of bob) pinned at $T/keymap:1\$"
 is "$(calls)" 0 "and sends nothing"
 
 printf 'zed@example.org %s\n' "$(fpr_of frank)" >"$T/keymap"
 reset_out
 send zed@example.org <"$T/in"
 is "$rc" 67 "a keymap fingerprint of a disabled key exits 67"
-check "saying it is disabled" errline '^pgpsendmail: zed@example\.org: no usable key \(disabled\)$'
+check "saying it is disabled" errline "^pgpsendmail: zed@example\.org: no usable key \(disabled\): fingerprint 0x$(fpr_of frank) pinned at $T/keymap:1\$"
 is "$(calls)" 0 "and sends nothing"

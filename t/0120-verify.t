@@ -1,7 +1,7 @@
 #!/bin/sh
 # -bv: what each recipient would get and why, with the keys; no mail.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 23
 
 mkkey alice alice@example.org
 mkkey dave dave@example.org expired
@@ -54,3 +54,16 @@ reset_out
 send -bv -t <"$T/in"
 is "$rc" 0 "-bv -t takes the recipients from the header"
 check "all of them" sh -c "grep -qx alice@example.org '$T/stdout' && grep -qx root '$T/stdout'"
+
+# A header -bv -t cannot read says why, as a send does.
+printf 'To: alice@@example.org\n\nbody\n' >"$T/in"
+reset_out
+send -bv -t <"$T/in"
+is "$rc" 65 "-bv -t with a bad To: exits 65"
+check "and says why on stderr" errline "To: alice@@example.org: invalid address"
+check "in one line" oneline
+reset_out
+send -bv -t </
+is "$rc" 74 "-bv -t with unreadable input exits 74"
+check "and says why on stderr" errline "reading the message"
+check "in one line" oneline

@@ -32,7 +32,7 @@ check "EHLO is answered with 250" grep -q '^250-' "$R"
 is "$(sed -n 6p "$R")" "250 2.1.5 Ok" "a recipient with a key is accepted"
 grep '^5' "$R" >"$T/refusals"
 check "a recipient without a key is refused with 550 and why" \
-    grep -q '^550 5.7.1 nokey@example.org: no usable key (no key)$' "$T/refusals"
+    grep -q '^550 5.7.1 nokey@example.org: no usable key (no key), keymap (default): \* keyring$' "$T/refusals"
 check "a recipient the keymap rejects is refused" \
     grep -q '^550 5.7.1 eve@evil.example: rejected by keymap' "$T/refusals"
 check "an address that looks like an option is refused" grep -q '^553 ' "$T/refusals"

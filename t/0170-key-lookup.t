@@ -55,20 +55,20 @@ reset_out
 send dave@example.org <"$T/in"
 is "$rc" 67 "a key for dave@example.org.evil is not dave@example.org's"
 check "stderr says there is no key" \
-    errline '^pgpsendmail: dave@example\.org: no usable key \(no key\)$'
+    errline '^pgpsendmail: dave@example\.org: no usable key \(no key\), keymap \(default\): \* keyring$'
 is "$(calls)" 0 "nothing is sent"
 
 reset_out
 send alice@example.org nobody@example.org <"$T/in"
 is "$rc" 67 "one recipient without a key among others: 67"
-check "naming her" errline '^pgpsendmail: nobody@example\.org: no usable key \(no key\)$'
+check "naming her" errline '^pgpsendmail: nobody@example\.org: no usable key \(no key\), keymap \(default\): \* keyring$'
 is "$(calls)" 0 "nothing is sent"
 
 reset_out
 send nobody@example.org nobody2@example.org <"$T/in"
 is "$rc" 67 "no key for any recipient is 67 (gpg's exit 2 there is no failure)"
 check "and says so, not that gpg failed" \
-    errline '^pgpsendmail: nobody2?@example\.org: no usable key \(no key\)$'
+    errline '^pgpsendmail: nobody2?@example\.org: no usable key \(no key\), keymap \(default\): \* keyring$'
 
 # Many recipients, one lookup.
 : >"$T/gpg-runs"
@@ -129,4 +129,4 @@ mkconf
 reset_out
 send nobody@example.org <"$T/in"
 is "$rc" 67 "with gpg 2.4's FAILURE gpg-exit, no key is still 67"
-check "saying no key" errline '^pgpsendmail: nobody@example\.org: no usable key \(no key\)$'
+check "saying no key" errline '^pgpsendmail: nobody@example\.org: no usable key \(no key\), keymap \(default\): \* keyring$'

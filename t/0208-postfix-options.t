@@ -1,27 +1,16 @@
 #!/bin/sh
 # Every option pgpsendmail passes on to Postfix's sendmail means to it what
 # the caller meant: each row gives pgpsendmail some options, and the real
-# Postfix sendmail's queue file (read with postcat from the maildrop, with
-# Postfix stopped so that nothing is picked up) must hold exactly the
-# envelope records they stand for, and only the one recipient.
+# Postfix sendmail's queue file (read with postcat from the maildrop of the
+# test's own Postfix, not running, so that nothing is picked up) must hold
+# exactly the envelope records they stand for, and only the one recipient.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/postfix.sh"
-[ "$(id -u)" -eq 0 ] || pf_cannot "not root: cannot stop and start Postfix"
-PATH=$PATH:/usr/sbin:/sbin
-for c in postfix postcat flock; do
-	command -v "$c" >/dev/null 2>&1 || pf_cannot "$c is not installed"
-done
+pf_need postcat
+# The test's own Postfix instance (t/postfix.sh), never started: what
+# sendmail drops stays in the maildrop for postcat.
+pf_instance
 MD=/var/spool/postfix/maildrop
-
-exec 9>"$PF_LOCK"
-flock -w 600 9 || pf_cannot "no lock on $PF_LOCK"
-was_running=
-if timeout 30 postfix status >/dev/null 2>&1; then
-	was_running=1
-	pf_stop
-fi
-trap 'st=$?; rm -f $mine; [ -n "$was_running" ] && timeout 60 postfix start >/dev/null 2>&1 9>&-; cleanup; [ "$st" -eq 0 ] && [ "$failed" -ne 0 ] && st=1; exit $st' EXIT
-mine=
 
 CONF_SENDMAIL=/usr/sbin/sendmail
 mkconf
@@ -37,7 +26,6 @@ row() {
 	ls "$MD" >"$T/before" 2>/dev/null
 	send "$@" -- postmaster <"$T/in"
 	_new=$(ls "$MD" 2>/dev/null | grep -vxF -f "$T/before")
-	for _f in $_new; do mine="$mine $MD/$_f"; done
 	if [ "$rc" -ne 0 ] || [ "$(printf '%s\n' "$_new" | grep -c .)" -ne 1 ]; then
 		ok 1 "$_name"
 		diag "exit $rc, new maildrop files: $_new" "$(cat "$T/err")"

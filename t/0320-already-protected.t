@@ -2,6 +2,11 @@
 # Already protected mail (PGP/MIME, S/MIME enveloped, one inline PGP MESSAGE)
 # is passed through untouched but for Bcc; look-alikes are encrypted as usual.
 . "$(dirname "$0")/lib.sh"
+# The log line comes from a syslog of the test's own, in the private
+# namespaces the Postfix tests run in (t/postfix.sh): root only.
+if [ "$(id -u)" -eq 0 ]; then
+	. "$(dirname "$0")/postfix.sh"
+fi
 plan 64
 
 mkkey alice alice@example.org
@@ -86,8 +91,11 @@ EOF_
 } >"$T/in.pgpmime-unquoted"
 
 logmark=
-if pidof rsyslogd >/dev/null 2>&1 && [ -r /var/log/mail.log ]; then
-	logmark=$(wc -c </var/log/mail.log)
+if [ -n "$PF_NS" ] && pf_syslog >>"$T/pf.log" 2>&1; then
+	logmark=$(pf_logmark)
+elif [ -n "$PF_NS" ]; then
+	ok 1 "the test's own rsyslogd starts"
+	exit 1
 fi
 
 for kind in pgpmime smime-enveloped smime-authenveloped inline pgpmime-unquoted; do
@@ -117,11 +125,17 @@ send -t <"$T/in.inline"
 decrypt alice "$T/out/1.msg" >"$T/dec"
 check_same "alice decrypts the passed through inline message too" "$T/dec" "$T/secret"
 if [ -n "$logmark" ]; then
-	sleep 1
-	tail -c +"$((logmark + 1))" /var/log/mail.log | grep -a 'pgpsendmail' >"$T/log"
+	_i=0
+	while ! pf_lognew "$logmark" | grep -aq 'passed through' && [ $_i -lt 50 ]; do
+		sleep 0.1	# rsyslogd writes a moment later; bounded
+		_i=$((_i + 1))
+	done
+	pf_lognew "$logmark" | grep -a 'pgpsendmail' >"$T/log"
 	check "passing through is logged as such" grep -q 'passed through' "$T/log"
+elif [ "$CI" = true ]; then
+	ok 1 "CI runs this as root: passing through is logged as such"
 else
-	skip "passing through is logged as such" "rsyslogd is not running"
+	skip "passing through is logged as such" "needs root for a syslog of its own"
 fi
 
 # Resent-Bcc is removed too

@@ -16,7 +16,7 @@ use warnings;
 my $dir = shift;
 my @layers = (
     [qw(pgpsendmail)],			# the command line
-    [qw(send smtp verify)],		# the pipeline
+    [qw(send smtp verify report)],	# the pipeline; the key report
     [qw(msg out)],			# the message and its outputs
     [qw(gpg queue spool backend run)],	# gpg, the queue, the real sendmail
     [qw(rfc5322 input armor keymap conf text fdio)],	# parsers and helpers

@@ -6,29 +6,28 @@
 #	pf_need mutt			# skip (or fail under CI=true) without it
 #	pf_setup alice bob carol	# users pgpsm-alice..., keys, Postfix up
 #
-# What it changes on the machine, and puts back in its EXIT trap: main.cf
-# (a copy waits in $PF_BACKUP while the test runs, so a killed run is undone
-# by the next one), the users pgpsm-NAME with their homes, Postfix (stopped
-# again if the test started it) and rsyslogd (likewise).  /usr/sbin/sendmail
-# is never touched: pgpsendmail's config names it as the backend, and each
-# client is pointed at pgpsendmail by its own setting.
-#
-# The Postfix tests take a lock for the whole file, so that prove -j2 runs
-# them one after the other.  Every wait is bounded.
+# The machine's own Postfix is never touched: sourcing this file re-runs the
+# test in private namespaces (unshare: mount, network, pid), where fresh
+# copies are mounted over /etc (the system's, then edited: main.cf, aliases,
+# the test users), /var/spool/postfix and /var/lib/postfix (an empty queue),
+# /home, /root and /var/mail (empty), and /dev (the same nodes, but /dev/log
+# is a syslog of the test's own, writing $PF_LOG).  So a Postfix of the
+# test's own runs at the default paths (the real /usr/sbin/sendmail,
+# postdrop, postqueue just work) with its own loopback, while the primary
+# instance keeps its config, queue, port 25 and running master.  When the
+# test ends, its Postfix is stopped, and the kernel ends whatever is left in
+# the pid namespace and drops the mounts.  No lock is needed: each test has
+# its own instance and its own users, so they may run in parallel.
+# Nothing is written outside $T.
 #
 # The test writes its plan at the end (pf_done), since the number of checks
 # depends on the recipients.
 
 PF_DOMAIN=localhost.localdomain	# git send-email refuses a domain without a dot
-PF_LOCK=/run/lock/pgpsendmail-tests-postfix.lock
-PF_BACKUP=/etc/postfix/main.cf.pgpsendmail-tests
-PF_LOG=/var/log/mail.log
 PF_WAIT=${PF_WAIT:-20}		# seconds for one message to be delivered
+PATH=$PATH:/usr/sbin:/sbin
 pf_users=
-pf_created=
 pf_started=
-pf_syslog_started=
-pf_saved=
 pf_seen=			# pf_delivered found something: mail.log will show it
 
 # pf_need CMD...: skip the whole file (fail under CI=true) when a command is missing
@@ -49,8 +48,10 @@ pf_cannot() {
 addr() { printf 'pgpsm-%s@%s' "$1" "$PF_DOMAIN"; }	# addr NAME: NAME's address
 maildir() { printf '%s/Maildir' "$(getent passwd "pgpsm-$1" | cut -d: -f6)"; }
 
+pf_nsid() { printf '%s %s' "$(readlink /proc/self/ns/mnt)" "$(readlink /proc/self/ns/net)"; }
+
 pf_stop() {	# pf_stop: Postfix stopped, its master gone (bounded)
-	timeout 60 postfix stop >/dev/null 2>&1 9>&-
+	timeout 60 postfix stop >/dev/null 2>&1
 	# master exits a moment after "postfix stop"; wait for it, bounded
 	_i=0
 	while timeout 10 postfix status >/dev/null 2>&1 && [ $_i -lt 100 ]; do
@@ -60,28 +61,14 @@ pf_stop() {	# pf_stop: Postfix stopped, its master gone (bounded)
 }
 
 pf_cleanup() {
-	[ -n "$pf_saved$pf_started$pf_created$pf_syslog_started" ] || return 0
+	# only ever inside the namespaces: outside, nothing was started
+	[ -n "$PF_NS" ] && [ "$(pf_nsid)" != "$PF_NS" ] || return 0
 	[ -z "$pf_started" ] || pf_stop
-	if [ -n "$pf_saved" ]; then
-		cp -p "$PF_BACKUP" /etc/postfix/main.cf && rm -f "$PF_BACKUP"
-		[ -n "$pf_started" ] || timeout 60 postfix reload >/dev/null 2>&1 9>&-
-	fi
-	for _u in $pf_created; do
-		timeout 60 userdel -r "$_u" >/dev/null 2>&1
-		rm -f "/var/mail/$_u"
-	done
-	if [ -n "$pf_syslog_started" ]; then
-		_p=$(cat /run/rsyslogd.pid 2>/dev/null)
-		if [ -n "$_p" ] && kill "$_p" 2>/dev/null; then
-			# gone before the next test file looks for it
-			_i=0
-			while kill -0 "$_p" 2>/dev/null && [ $_i -lt 50 ]; do
-				sleep 0.1
-				_i=$((_i + 1))
-			done
-		fi
-	fi
-	pf_saved= pf_started= pf_created= pf_syslog_started=
+	pf_started=
+	_p=$(cat "$T/ns/rsyslogd.pid" 2>/dev/null)
+	[ -z "$_p" ] || kill "$_p" 2>/dev/null
+	# a /dev half built: host nodes must not stay under $T for rm -rf
+	umount -R -l "$T/ns/dev" 2>/dev/null
 }
 trap 'st=$?; pf_cleanup; cleanup; [ "$st" -eq 0 ] && [ "$failed" -ne 0 ] && st=1; exit $st' EXIT
 
@@ -92,36 +79,103 @@ pf_die() {	# pf_die WHY: setup failed; a failing check says why
 	exit 1
 }
 
-# pf_setup NAME...: lock, Postfix configured and running, users pgpsm-NAME
-# with empty Maildirs, each with a key pair made by mkkey (public half in the
-# system keyring $T/sys; not for the names in $PF_NOKEY), and $T/conf
-# pointing pgpsendmail at Postfix.
-pf_setup() {
-	[ "$(id -u)" -eq 0 ] || pf_cannot "not root: cannot configure Postfix or add users"
-	for _c in postfix postconf postqueue useradd userdel flock rsyslogd; do
-		command -v "$_c" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-		command -v "$_c" >/dev/null 2>&1 || pf_cannot "$_c is not installed (Postfix tests need postfix and rsyslog)"
+# Into the namespaces: the test starts again there, from its first line.
+if [ -z "$PF_NS" ] || [ "$(pf_nsid)" = "$PF_NS" ]; then
+	[ "$(id -u)" -eq 0 ] || pf_cannot "not root: cannot make the test's own Postfix instance"
+	for _c in unshare mount umount ip postfix postconf postalias postqueue \
+	    useradd rsyslogd; do
+		command -v "$_c" >/dev/null 2>&1 ||
+		    pf_cannot "$_c is not installed (Postfix tests need postfix, rsyslog, iproute2, util-linux)"
 	done
 	[ -x /usr/sbin/sendmail ] || pf_cannot "/usr/sbin/sendmail is missing"
+	timeout 30 unshare --mount --net --pid --fork --kill-child true >"$T/ns.err" 2>&1 ||
+	    pf_cannot "cannot make private namespaces (unshare --mount --net --pid): $(head -c 200 "$T/ns.err")"
+	PF_NS=$(pf_nsid)
+	export PF_NS
+	rm -rf "$T"	# the run in the namespaces makes its own
+	exec unshare --mount --net --pid --fork --kill-child --mount-proc \
+	    --propagation private -- /bin/sh "$0" "$@"
+	exit 1
+fi
 
-	mkdir -p /run/lock
-	exec 9>"$PF_LOCK"
-	flock -w 600 9 || pf_die "no lock on $PF_LOCK within 600 s"
+# pf_ns_dev: /dev again, on a tmpfs with a bind mount for each entry, but no
+# log: the host's /dev/log (or the lack of one) stays as it is.
+pf_ns_dev() {
+	_d=$T/ns/dev
+	mkdir "$_d" && mount -t tmpfs -o mode=755,nosuid pgpsm-dev "$_d" || return 1
+	for _e in /dev/* /dev/.[!.]*; do
+		[ -e "$_e" ] || [ -L "$_e" ] || continue
+		_b=${_e#/dev/}
+		[ "$_b" = log ] && continue
+		if [ -L "$_e" ]; then cp -P "$_e" "$_d/$_b"
+		elif [ -d "$_e" ]; then mkdir "$_d/$_b" && mount --rbind "$_e" "$_d/$_b"
+		else : >"$_d/$_b" && mount --bind "$_e" "$_d/$_b"
+		fi || return 1
+	done
+	mount --move "$_d" /dev
+}
 
-	# A run that was killed left main.cf changed: put it back first.
-	[ -f "$PF_BACKUP" ] && cp -p "$PF_BACKUP" /etc/postfix/main.cf
-	cp -p /etc/postfix/main.cf "$PF_BACKUP" || pf_die "cannot save main.cf"
-	pf_saved=1
+# pf_ns_private SRC DIR: an empty copy of directory DIR (owner and mode kept)
+# mounted over it
+pf_ns_private() {
+	mkdir "$1" && chown --reference="$2" "$1" && chmod --reference="$2" "$1" &&
+	    mount --bind "$1" "$2"
+}
 
-	# syslog first, so that Postfix's and pgpsendmail's lines reach mail.log
-	_p=$(cat /run/rsyslogd.pid 2>/dev/null)
-	if { [ -z "$_p" ] || ! kill -0 "$_p" 2>/dev/null; } &&
-	    ! pidof rsyslogd >/dev/null 2>&1; then
-		rm -f /run/rsyslogd.pid
-		timeout 30 rsyslogd >>"$T/pf.log" 2>&1 9>&- || pf_die "rsyslogd does not start"
-		pf_syslog_started=1
-	fi
+# pf_ns_etc: $T/ns/etc, a copy of /etc as it is now, without what a user or
+# group tool running at this moment has in hand (its lock and temporary
+# files: they may vanish under cp) and without users and groups pgpsm-*
+# (left behind on the machine by an older run)
+pf_ns_etc() {
+	cp -a /etc "$T/ns/etc"	# complains of what vanished: checked below
+	for _f in passwd shadow group gshadow; do
+		[ -f "$T/ns/etc/$_f" ] || [ "$_f" = gshadow ] || return 1
+	done
+	[ -f "$T/ns/etc/postfix/main.cf" ] || return 1
+	rm -f "$T/ns/etc/"*.lock "$T/ns/etc/"*+ "$T/ns/etc/.pwd.lock"
+	for _f in passwd shadow group gshadow; do
+		[ ! -f "$T/ns/etc/$_f" ] || sed -i '/^pgpsm-/d' "$T/ns/etc/$_f" || return 1
+	done
+}
 
+# The namespaces' private mounts; the primary instance sees none of it.
+pf_ns_setup() {
+	mount --make-rprivate / &&
+	ip link set lo up &&
+	mkdir "$T/ns" &&
+	pf_ns_etc && mount --bind "$T/ns/etc" /etc &&
+	pf_ns_private "$T/ns/home" /home &&
+	pf_ns_private "$T/ns/root" /root &&
+	pf_ns_private "$T/ns/mail" /var/mail &&
+	pf_ns_private "$T/ns/spool" /var/spool/postfix &&
+	pf_ns_private "$T/ns/lib" /var/lib/postfix &&
+	pf_ns_dev
+}
+pf_ns_setup >>"$T/pf.log" 2>&1 || pf_die "the private namespaces cannot be set up"
+PF_LOG=$T/ns/mail.log
+
+# pf_syslog: a syslogd of the test's own on /dev/log (pgpsendmail) and the
+# Postfix chroot's dev/log, writing everything to $PF_LOG
+pf_syslog() {
+	mkdir -p /var/spool/postfix/dev || return 1
+	cat >"$T/ns/rsyslog.conf" <<-EOF_
+	global(workDirectory="$T/ns")
+	module(load="imuxsock" SysSock.Name="/dev/log" SysSock.RateLimit.Interval="0")
+	input(type="imuxsock" Socket="/var/spool/postfix/dev/log" RateLimit.Interval="0")
+	*.* action(type="omfile" file="$PF_LOG")
+	EOF_
+	timeout 30 rsyslogd -f "$T/ns/rsyslog.conf" -i "$T/ns/rsyslogd.pid" || return 1
+	_i=0
+	while ! { [ -S /dev/log ] && [ -S /var/spool/postfix/dev/log ]; } && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -S /dev/log ]
+}
+
+# pf_instance: the test's Postfix configured, its queue made, not started
+pf_instance() {
+	pf_syslog >>"$T/pf.log" 2>&1 || pf_die "the test's own rsyslogd does not start"
 	_h=$(hostname)
 	timeout 60 postconf -e \
 	    "mydestination = localhost, $PF_DOMAIN, $_h, \$myhostname" \
@@ -132,34 +186,40 @@ pf_setup() {
 	    "relayhost =" \
 	    "home_mailbox = Maildir/" \
 	    "mailbox_command =" \
+	    "alias_maps = hash:/etc/aliases" \
+	    "alias_database = hash:/etc/aliases" \
 	    "message_size_limit = 262144000" \
 	    "mailbox_size_limit = 0" \
+	    "maillog_file =" \
 	    "biff = no" >>"$T/pf.log" 2>&1 || pf_die "postconf -e fails"
-	# local(8) defers all mail while the alias database is missing
-	if [ ! -f /etc/aliases.db ] && [ -f /etc/aliases ]; then
-		timeout 60 postalias /etc/aliases >>"$T/pf.log" 2>&1
-	fi
+	# Mail for a system user whose home is no private one goes to root
+	# (a private /root), never into a directory of the machine.
+	touch /etc/aliases
+	awk -F: '$3 != 0 && $6 !~ /^\/home\// { print $1 }' /etc/passwd | while read -r _u; do
+		grep -q "^$_u:" /etc/aliases || printf '%s: root\n' "$_u"
+	done >>/etc/aliases
+	timeout 60 postalias /etc/aliases >>"$T/pf.log" 2>&1 || pf_die "postalias fails"
+	timeout 60 postfix check >>"$T/pf.log" 2>&1 || pf_die "postfix check fails"
+}
 
+# pf_setup NAME...: the test's Postfix running, users pgpsm-NAME with empty
+# Maildirs, each with a key pair made by mkkey (public half in the system
+# keyring $T/sys; not for the names in $PF_NOKEY), and $T/conf pointing
+# pgpsendmail at Postfix.
+pf_setup() {
+	pf_instance
 	for _nm; do
 		_u=pgpsm-$_nm
-		# left over from a killed run: take it away
-		id "$_u" >/dev/null 2>&1 && timeout 60 userdel -r "$_u" >/dev/null 2>&1
 		timeout 60 useradd -m -s /usr/sbin/nologin -c "pgpsendmail test" "$_u" \
 		    >>"$T/pf.log" 2>&1 || pf_die "useradd $_u fails"
-		pf_created="$pf_created $_u"
 		pf_users="$pf_users $_nm"
 		case " $PF_NOKEY " in
 		*" $_nm "*) ;;	# a user without a key
 		*) mkkey "$_nm" "$(addr "$_nm")" || pf_die "no key for $_nm" ;;
 		esac
 	done
-
-	if timeout 30 postfix status >/dev/null 2>&1; then
-		timeout 60 postfix reload >>"$T/pf.log" 2>&1 9>&- || pf_die "postfix reload fails"
-	else
-		timeout 60 postfix start >>"$T/pf.log" 2>&1 9>&- || pf_die "postfix start fails"
-		pf_started=1
-	fi
+	timeout 60 postfix start >>"$T/pf.log" 2>&1 || pf_die "postfix start fails"
+	pf_started=1
 	pf_wait_queue || pf_die "the Postfix queue does not drain before the test"
 
 	CONF_SENDMAIL=/usr/sbin/sendmail
