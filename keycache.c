@@ -813,6 +813,28 @@ homeok(const struct conf *c, struct kcstate *st)
 	return 0;
 }
 
+int
+keycache_fresh(const struct conf *c, struct kcstate *st)
+{
+	struct reader	 r;
+	const char	*entries;
+	char		*buf = NULL;
+	ssize_t		 len;
+	long long	 until;
+	int		 fresh;
+
+	memset(st, 0, sizeof(*st));
+	if (c->keycache == NULL || (len = load(c->keycache, &buf, st)) == -1)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.p = buf;
+	r.end = buf + len;
+	fresh = whole(buf, len, st) == 0 && header(&r, c, &until, &entries,
+	    st) == 0 && homeok(c, st) == 0;
+	free(buf);
+	return fresh;
+}
+
 size_t
 keycache_find(const struct conf *c, struct keyquery **q, size_t n,
     struct kcstate *st)

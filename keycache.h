@@ -10,6 +10,9 @@
  *		cache (a temporary file, fsync, rename, fsync the
  *		directory), again if an input changed meanwhile (3 tries);
  *		root only; 0, or -1 with err set
+ * keycache_fresh	1 if the cache would be used now (whole, root's, newer
+ *		than every input, before its earliest expiry), else 0 with
+ *		st->why set as keycache_find sets it
  * keycache_find	answer from the cache the queries it holds; those it
  *		does not are moved to the front of q, their number
  *		returned.  st says whether the cache was used, and if not,
@@ -33,6 +36,7 @@ struct kcstate {
 };
 
 int	keycache_build(const struct conf *, char *err, size_t errlen);
+int	keycache_fresh(const struct conf *, struct kcstate *st);
 size_t	keycache_find(const struct conf *, struct keyquery **q, size_t n,
 	    struct kcstate *st);
 

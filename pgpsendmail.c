@@ -44,7 +44,8 @@ enum mode {
 	MODE_QUEUE,	/* -bp, mailq */
 	MODE_ALIASES,	/* -bi, -I, newaliases */
 	MODE_RUNQ,	/* -q */
-	MODE_OWNQ	/* --run-own-queue: -q without the real sendmail's */
+	MODE_OWNQ,	/* --run-own-queue: -q without the real sendmail's */
+	MODE_KCACHE	/* --key-cache: the key cache made fresh, if it is not */
 };
 
 struct opts {
@@ -75,7 +76,7 @@ static int		reading;	/* stdin is ours to drain on exit */
 	"       pgpsendmail -bv [-t] [recipient ...]\n" \
 	"       pgpsendmail -bs\n" \
 	"       pgpsendmail -bp | -bi | -q[time]\n" \
-	"       pgpsendmail --run-own-queue\n" \
+	"       pgpsendmail --run-own-queue | --key-cache\n" \
 	"       pgpsendmail --key-report [--mail address]\n"
 
 /* --help and --version, alone, before anything else is read. */
@@ -239,6 +240,11 @@ parseopts(int argc, char *argv[], struct opts *o)
 		o->operands = argv + 2;
 		return;
 	}
+	if (argc == 2 && strcmp(argv[1], "--key-cache") == 0) {
+		o->mode = MODE_KCACHE;
+		o->operands = argv + 2;
+		return;
+	}
 	opterr = 0;
 	while ((c = getopt(argc, argv, optstr)) != -1) {
 		switch (c) {
@@ -293,6 +299,28 @@ parseopts(int argc, char *argv[], struct opts *o)
 	}
 	o->operands = argv + optind;
 	o->noperands = argc - optind;
+}
+
+/*
+ * --key-cache, for timers and after key imports: -bi's key cache, built
+ * only when a send would not use the one there is (missing, stale,
+ * doubtful), and without the real sendmail's -bi.
+ */
+static void __attribute__((noreturn))
+keycachecmd(const struct conf *c)
+{
+	struct kcstate	st;
+	char		err[ERRLEN];
+
+	if (getuid() != 0 || geteuid() != 0)
+		die(EX_NOPERM, "--key-cache: only root builds the key cache");
+	if (c->keycache == NULL || keycache_fresh(c, &st))
+		leave(EX_OK);
+	if (keycache_build(c, err, sizeof(err)) == -1) {
+		syslog(LOG_WARNING, "key cache not built: %s", err);
+		die(EX_CANTCREAT, "key cache not built: %s", err);
+	}
+	leave(EX_OK);
 }
 
 /*
@@ -383,6 +411,8 @@ main(int argc, char *argv[])
 		    "report");
 	if (report)
 		leave(key_report(&conf, host, mailto));
+	if (o.mode == MODE_KCACHE)
+		keycachecmd(&conf);
 	if (o.mode == MODE_QUEUE || o.mode == MODE_ALIASES ||
 	    o.mode == MODE_RUNQ || o.mode == MODE_OWNQ)
 		passthrough(&conf, &o, host);

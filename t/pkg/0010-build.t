@@ -37,6 +37,8 @@ for f in /usr/sbin/pgpsendmail /usr/sbin/sendmail /etc/pgpsendmail.conf \
     /lib/systemd/system/pgpsendmail-queue.timer \
     /lib/systemd/system/pgpsendmail-keys.service \
     /lib/systemd/system/pgpsendmail-keys.timer \
+    /lib/systemd/system/pgpsendmail-keycache.service \
+    /lib/systemd/system/pgpsendmail-keycache.timer \
     /usr/share/man/man8/pgpsendmail.8.gz /usr/share/man/man5/pgpsendmail.conf.5.gz; do
 	check "the package has $f" grep -qxF "$f" "$T/files"
 done

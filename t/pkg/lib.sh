@@ -294,11 +294,6 @@ EOF_
 timer_cmd() {
 	sed -n 's/^ExecStart=//p' "/lib/systemd/system/$1"
 }
-# landed OPTION: the installed pgpsendmail knows OPTION (--run-own-queue
-# and --key-report come from other branches)
-landed() {
-	/usr/sbin/pgpsendmail --help 2>&1 | grep -qe "$1"
-}
 # queue_one NAME IN: IN queued for NAME by a real sendmail that fails
 # (the config pointed at /bin/false for this one send): exit 0, one
 # entry in the spool
