@@ -24,7 +24,7 @@ byhand() {
 	gpg $gpgargs --status-fd 3 --armor --encrypt --recipient "$fpr" \
 	    <"$T/m1k" >"$T/spool/hand.d/1" 3>/dev/null
 	sync "$T/spool/hand.d/1" "$T/spool/hand.d" "$T/spool"
-	/usr/sbin/sendmail -i -f root -- "$rcpt" <"$T/spool/hand.d/1"
+	"$PF_SENDMAIL" -i -f root -- "$rcpt" <"$T/spool/hand.d/1"
 	rm -r "$T/spool/hand.d"
 }
 : >"$T/t.p"; : >"$T/t.h"

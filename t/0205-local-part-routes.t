@@ -26,7 +26,7 @@ logged_for() {
 # (From the null sender, so that its bounce goes nowhere.)
 mark=$(pf_logmark)
 printf 'Subject: premise\n\nno secret here\n' |
-    timeout 60 /usr/sbin/sendmail -f '<>' -i -- '"x@evil.example"@localhost' 2>/dev/null
+    timeout 60 "$PF_SENDMAIL" -f '<>' -i -- '"x@evil.example"@localhost' 2>/dev/null
 logged_for "$mark" evil.example
 ok $? "premise: Postfix itself sends \"x@evil.example\"@localhost on to evil.example"
 pf_wait_queue >/dev/null

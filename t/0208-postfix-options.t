@@ -12,7 +12,7 @@ pf_need postcat
 pf_instance
 MD=/var/spool/postfix/maildrop
 
-CONF_SENDMAIL=/usr/sbin/sendmail
+CONF_SENDMAIL=$PF_SENDMAIL
 mkconf
 printf 'postmaster plain\n' >"$T/keymap"
 printf 'Subject: options\n\nbody\n' >"$T/in"

@@ -26,6 +26,10 @@
 PF_DOMAIN=localhost.localdomain	# git send-email refuses a domain without a dot
 PF_WAIT=${PF_WAIT:-20}		# seconds for one message to be delivered
 PATH=$PATH:/usr/sbin:/sbin
+# Postfix's own sendmail: moved aside (to sendmail.real) where pgpsendmail
+# is installed in its place, by the package or the README's manual install
+PF_SENDMAIL=$(dpkg-divert --truename /usr/sbin/sendmail 2>/dev/null)
+[ -x "$PF_SENDMAIL" ] || PF_SENDMAIL=/usr/sbin/sendmail
 pf_users=
 pf_started=
 pf_seen=			# pf_delivered found something: mail.log will show it
@@ -87,7 +91,7 @@ if [ -z "$PF_NS" ] || [ "$(pf_nsid)" = "$PF_NS" ]; then
 		command -v "$_c" >/dev/null 2>&1 ||
 		    pf_cannot "$_c is not installed (Postfix tests need postfix, rsyslog, iproute2, util-linux)"
 	done
-	[ -x /usr/sbin/sendmail ] || pf_cannot "/usr/sbin/sendmail is missing"
+	[ -x "$PF_SENDMAIL" ] || pf_cannot "Postfix's sendmail ($PF_SENDMAIL) is missing"
 	timeout 30 unshare --mount --net --pid --fork --kill-child true >"$T/ns.err" 2>&1 ||
 	    pf_cannot "cannot make private namespaces (unshare --mount --net --pid): $(head -c 200 "$T/ns.err")"
 	PF_NS=$(pf_nsid)
@@ -222,7 +226,7 @@ pf_setup() {
 	pf_started=1
 	pf_wait_queue || pf_die "the Postfix queue does not drain before the test"
 
-	CONF_SENDMAIL=/usr/sbin/sendmail
+	CONF_SENDMAIL=$PF_SENDMAIL
 	mkconf
 	chmod 755 "$T"
 	: >"$T/checks"
