@@ -70,7 +70,7 @@ logline() {	# logline SENDER: pgpsendmail's line for SENDER, waiting up to 10 s
 	done
 	return 1
 }
-mark=$(wc -c <"$LOG" 2>/dev/null || echo 0)
+mark=$(wc -c 2>/dev/null <"$LOG" || echo 0)
 s=t0705-$$
 send -f "$s-1@example.org" carol@example.org alice@example.org <"$T/in"
 is "$rc" 0 "a send to a key that expires in 10 days goes"

@@ -277,7 +277,7 @@ pf_has() {	# pf_has NAME PATTERN: NAME's Maildir/new has it now (no waiting)
 pf_token() {	# a fresh random string: the secret that must never be seen in clear
 	printf 'tok%s' "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 }
-pf_logmark() { wc -c <"$PF_LOG" 2>/dev/null || echo 0; }	# where mail.log ends now
+pf_logmark() { wc -c 2>/dev/null <"$PF_LOG" || echo 0; }	# where mail.log ends now
 pf_lognew() { tail -c +"$(( ${1:-0} + 1 ))" "$PF_LOG" 2>/dev/null; }	# pf_lognew MARK
 
 # body FILE: the body of a message (after the first empty line)
