@@ -499,12 +499,25 @@ followable(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	if ((d = opendir(c->gnupghome)) == NULL)
 		return 0;	/* the listing says why */
-	while (rc == 0 && (de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "gpg.conf", 8) == 0 &&
-		    (de->d_name[8] == '\0' || de->d_name[8] == '-') &&
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "gpg.conf", 8) != 0 ||
+		    (de->d_name[8] != '\0' && de->d_name[8] != '-') ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s",
-		    c->gnupghome, de->d_name) < sizeof(path))
+		    c->gnupghome, de->d_name) >= sizeof(path))
+			continue;
+		/* gpg.conf-2.2.40, say: watched only by its name, not its
+		 * content (inputs() knows no version). */
+		if (de->d_name[8] == '-' && strspn(de->d_name + 9,
+		    "0123456789.") == strlen(de->d_name + 9) &&
+		    strcmp(de->d_name, "gpg.conf-2") != 0 &&
+		    strcmp(de->d_name, "gpg.conf-2.2") != 0) {
+			snprintf(err, errlen, "%s: gpg may read it instead of "
+			    "gpg.conf, and the cache does not watch it: put "
+			    "its options in gpg.conf", path);
+			rc = -1;
+		} else
 			rc = optsfile(path, err, errlen);
+	}
 	closedir(d);
 	return rc;
 }

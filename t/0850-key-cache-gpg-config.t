@@ -6,7 +6,7 @@
 # watched file shows.  A send after either behaves as without the cache.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keycache.sh"
-plan 10
+plan 12
 
 mkkey alice alice@example.org
 mkkey bob bob@example.org
@@ -54,3 +54,15 @@ is "$(keyids "$T/c.out/1.msg" | wc -l)" 2 "encrypted to both of bob's keys"
 PGPSENDMAIL_CONF=$T/conf "$PGPSENDMAIL" --key-cache >"$T/kc.out" 2>&1
 is "$?" 73 "--key-cache: exit 73 while gpg.conf names a keyring"
 check "--key-cache says why" grep -q 'gpg.conf.*keyring' "$T/kc.out"
+
+# A gpg.conf for gpg's very version (gpg.conf-2.2.40) is read instead of
+# gpg.conf; one there at the build could be edited in place unseen.
+rm "$T/sys/gpg.conf"
+v=$(gpg --version | sed -n '1s/.* //p')
+: >"$T/sys/gpg.conf-$v"
+kc_build
+check "-bi builds no cache beside a gpg.conf-$v" \
+    grep -q "key cache not built: .*gpg.conf-$v" "$T/bi.out"
+msgto alice@example.org
+kc_send "$T/conf" alice@example.org
+is "$(listings) $rc" "1 0" "gpg.conf-$v: the send lists the keys itself"
