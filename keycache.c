@@ -5,7 +5,7 @@
  * a field has every byte outside 0x21-0x7e, and '%', written %XX, and an
  * empty field is written "%":
  *
- *	pgpsendmail-keycache 1
+ *	pgpsendmail-keycache 2
  *	built SEC NSEC		the mtime the file got when it was begun
  *	until SEC		when the clock first changes an answer (a key,
  *				subkey or user ID expires or comes into
@@ -35,6 +35,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -50,13 +51,14 @@
 #include "gpg.h"
 #include "keycache.h"
 
-#define MAGIC		"pgpsendmail-keycache 1"
+#define MAGIC		"pgpsendmail-keycache 2"
 #define MAXSIZE		(64 << 20)	/* of the file */
 #define MAXLINE		8192
 #define MAXKEYS		10000		/* of one query */
 #define MAXNAME		320		/* an address: ADDR_MAX */
 #define CHUNK		500		/* queries per gpg run when building */
-#define NINPUTS		8
+#define NINPUTS		12
+#define SYSCONF		"/etc/gnupg/gpg.conf"	/* gpg's global options */
 
 struct fstate {
 	int			absent;
@@ -64,19 +66,28 @@ struct fstate {
 	long long		ms, mns, cs, cns;
 };
 
-/* What a listing's answer depends on, besides the clock. */
+/*
+ * What a listing's answer depends on, besides the clock.  gpg reads the
+ * first of gpg.conf-2.2.40, gpg.conf-2.2, gpg.conf-2 and gpg.conf in
+ * gnupghome (after /etc/gnupg/gpg.conf): gnupghome itself is watched, so
+ * that a file made or renamed there (a versioned gpg.conf, a keyring
+ * written anew) is a change too.
+ */
 static int
 inputs(const struct conf *c, char path[NINPUTS][PATH_MAX])
 {
 	static const char *const home[] = {
 		"pubring.kbx", "pubring.gpg", "trustdb.gpg", "gpg.conf",
-		"common.conf", "public-keys.d/pubring.db"
+		"common.conf", "public-keys.d/pubring.db", "gpg.conf-2",
+		"gpg.conf-2.2", "."
 	};
 	size_t	i;
 	int	n;
 
 	if ((size_t)snprintf(path[0], PATH_MAX, "%s", c->keymap) >= PATH_MAX ||
-	    (size_t)snprintf(path[1], PATH_MAX, "%s", c->gpg) >= PATH_MAX)
+	    (size_t)snprintf(path[1], PATH_MAX, "%s", c->gpg) >= PATH_MAX ||
+	    (size_t)snprintf(path[NINPUTS - 1], PATH_MAX, "%s", SYSCONF) >=
+	    PATH_MAX)
 		return -1;
 	for (i = 0; i < sizeof(home) / sizeof(home[0]); i++) {
 		n = snprintf(path[i + 2], PATH_MAX, "%s/%s", c->gnupghome,
@@ -423,6 +434,94 @@ done:
 	return rc;
 }
 
+/*
+ * A gpg options file that names a keyring or a trustdb elsewhere: a
+ * change there shows in no file the cache watches.  -1 with err set.
+ */
+static int
+optsfile(const char *path, char *err, size_t errlen)
+{
+	static const char *const bad[] = {
+		"keyring", "primary-keyring", "trustdb-name"
+	};
+	FILE	*fp;
+	char	*line = NULL, *w;
+	size_t	 cap = 0, i, n;
+	int	 rc = 0;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return 0;	/* gpg cannot read it either */
+	while (rc == 0 && getline(&line, &cap, fp) != -1) {
+		w = line + strspn(line, " \t");
+		n = strcspn(w, " \t\r\n");
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (n == strlen(bad[i]) && strncmp(w, bad[i], n) == 0) {
+				snprintf(err, errlen, "%s names a %s of its "
+				    "own, whose changes the cache cannot see: "
+				    "keep the keys in gnupghome, or set "
+				    "key-cache none", path, bad[i]);
+				rc = -1;
+				break;
+			}
+	}
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * What the cache cannot follow: gpg options naming other keyrings (in
+ * /etc/gnupg/gpg.conf, or any gpg.conf* gpg may read in gnupghome), and
+ * a cache in gnupghome itself (its every build would change the
+ * directory it watches).
+ */
+static int
+followable(const struct conf *c, char *err, size_t errlen)
+{
+	char		 path[PATH_MAX], dir[PATH_MAX], *slash;
+	struct stat	 hs, ds;
+	struct dirent	*de;
+	DIR		*d;
+	int		 rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s", c->keycache);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (stat(c->gnupghome, &hs) == 0 && stat(dir, &ds) == 0 &&
+	    hs.st_dev == ds.st_dev && hs.st_ino == ds.st_ino) {
+		snprintf(err, errlen, "the key cache %s is in the keyring "
+		    "directory: put it elsewhere (key-cache)", c->keycache);
+		return -1;
+	}
+	if (optsfile(SYSCONF, err, errlen) == -1)
+		return -1;
+	if ((d = opendir(c->gnupghome)) == NULL)
+		return 0;	/* the listing says why */
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "gpg.conf", 8) != 0 ||
+		    (de->d_name[8] != '\0' && de->d_name[8] != '-') ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s",
+		    c->gnupghome, de->d_name) >= sizeof(path))
+			continue;
+		/* gpg.conf-2.2.40, say: watched only by its name, not its
+		 * content (inputs() knows no version). */
+		if (de->d_name[8] == '-' && strspn(de->d_name + 9,
+		    "0123456789.") == strlen(de->d_name + 9) &&
+		    strcmp(de->d_name, "gpg.conf-2") != 0 &&
+		    strcmp(de->d_name, "gpg.conf-2.2") != 0) {
+			snprintf(err, errlen, "%s: gpg may read it instead of "
+			    "gpg.conf, and the cache does not watch it: put "
+			    "its options in gpg.conf", path);
+			rc = -1;
+		} else
+			rc = optsfile(path, err, errlen);
+	}
+	closedir(d);
+	return rc;
+}
+
 int
 keycache_build(const struct conf *c, char *err, size_t errlen)
 {
@@ -441,6 +540,8 @@ keycache_build(const struct conf *c, char *err, size_t errlen)
 		    "long");
 		return -1;
 	}
+	if (followable(c, err, errlen) == -1)
+		return -1;
 	for (try = 0; try < 3; try++)
 		if ((rc = buildonce(c, path, err, errlen)) != 1)
 			return rc;
@@ -597,9 +698,9 @@ header(struct reader *r, const struct conf *c, long long *until,
 	if (nextline(r) != 1 || r->nf != 2 ||
 	    strcmp(r->f[0], "pgpsendmail-keycache") != 0)
 		CORRUPT(st, "not a key cache");
-	if (strcmp(r->f[1], "1") != 0)
-		STALE(st, "format %s, not 1: rebuild it (pgpsendmail -bi)",
-		    r->f[1]);
+	if (strcmp(r->f[1], MAGIC + sizeof("pgpsendmail-keycache")) != 0)
+		STALE(st, "format %.20s, not %s: rebuild it (pgpsendmail -bi)",
+		    r->f[1], MAGIC + sizeof("pgpsendmail-keycache"));
 	if (nextline(r) != 1 || r->nf != 3 || strcmp(r->f[0], "built") != 0 ||
 	    snumber(r->f[1], &bs) == -1 || snumber(r->f[2], &bns) == -1 ||
 	    bns >= 1000000000)
