@@ -64,6 +64,9 @@ struct opts {
 static struct input	in;
 static int		reading;	/* stdin is ours to drain on exit */
 
+static void	die(int, const char *, ...)
+		    __attribute__((noreturn, format(printf, 2, 3)));
+
 #ifndef VERSION
 #define VERSION	"unknown"
 #endif
@@ -109,9 +112,8 @@ keyreportopt(int argc, char *argv[], const char **mailto)
 	if (argc == 4 && strcmp(argv[2], "--mail") == 0)
 		*mailto = argv[3];
 	else if (argc != 2) {
-		fprintf(stderr, "pgpsendmail: --key-report takes only --mail "
-		    "address\n%s", USAGE);
-		exit(EX_USAGE);
+		die(EX_USAGE, "--key-report takes only --mail address "
+		    "(pgpsendmail --help lists the options)");
 	}
 	return 1;
 }

@@ -4,7 +4,7 @@
 # 1 when something does, 0 when nothing does.  With --mail the report goes
 # in clear straight to the real sendmail, past the keymap.
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 36
 
 mkkey alice alice@example.org
 mkkey bob bob@example.org expired
@@ -113,6 +113,8 @@ send --key-report </dev/null
 is "$rc" 69 "gpg that cannot run: exit 69"
 send --key-report --mail </dev/null
 is "$rc" 64 "--mail without an address: usage, exit 64"
+check "in one line, as every usage error" \
+    sh -c "grep -qx 'pgpsendmail: --key-report takes only --mail address (pgpsendmail --help lists the options)' '$T/err' && test \$(wc -l <'$T/err') -eq 1"
 
 # Only root may mail the report: it is the one way past the keymap.
 user=
