@@ -11,24 +11,26 @@
 # never), and a gpg that is gone for a while leaves mail deferred, then
 # delivered exactly once after postqueue -f.
 #
-# GW_MESSAGES (default 40) messages; GW_STANDIN=COMMAND runs COMMAND in
+# GW_MESSAGES (default 200) messages; GW_STANDIN=COMMAND runs COMMAND in
 # place of "pgpsendmail --gateway" (a stand-in, for work on the wiring).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/postfix.sh"
 [ -x /usr/bin/python3 ] || pf_cannot "/usr/bin/python3 is not installed"
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
     pf_cannot "python3-aiosmtpd is not installed"
-NMSG=${GW_MESSAGES:-40}
+NMSG=${GW_MESSAGES:-200}
 PF_WAIT=${PF_WAIT:-120}
 RDOM=remote.example
 GWUSER=pgpgw
-PF_NOKEY=dave
-pf_setup alice bob carol dave
+PF_NOKEY="dave erin"
+pf_setup alice bob carol dave erin
 for nm in rx1 rx2 rx3; do
 	mkkey "$nm" "$nm@$RDOM" || pf_die "no key for $nm"
 done
 cat >"$T/keymap" <<EOF_
 rrej@$RDOM	reject
+$(addr team)	plain
+$(addr erin)	plain
 EOF_
 
 # The SMTP sink that stands for the rest of the world
@@ -42,7 +44,10 @@ port=$(cat "$T/sink/port")
 # The gateway's user, config and keyring, as a site has them.  The config
 # names a copy of Postfix's sendmail: a package test that installs
 # pgpsendmail over /usr/sbin/sendmail meanwhile cannot change it.
-cp -p "$PF_SENDMAIL" "$T/postfix-sendmail" || pf_die "no copy of $PF_SENDMAIL"
+for f in "$PF_SENDMAIL" /usr/sbin/sendmail.real /usr/sbin/sendmail; do
+	[ -f "$f" ] && ! grep -q pgpsendmail "$f" && cp -p "$f" "$T/postfix-sendmail" && break
+done
+[ -x "$T/postfix-sendmail" ] || pf_die "no copy of Postfix's sendmail"
 CONF_SENDMAIL=$T/postfix-sendmail
 mkconf
 timeout 60 useradd --system --no-create-home --home-dir /nonexistent \
@@ -89,7 +94,15 @@ gw_apply "$ABS/gateway/postfix.cf" >"$T/apply.log" 2>&1 ||
     pf_die "gateway/postfix.cf does not apply"
 printf '%s smtp:[127.0.0.1]:%s\n' "$RDOM" "$port" >/etc/postfix/transport
 timeout 60 postmap /etc/postfix/transport >>"$T/pf.log" 2>&1 || pf_die "postmap fails"
-timeout 60 postconf -e "transport_maps = hash:/etc/postfix/transport" \
+# The site's own: a local-looking address that a virtual alias sends
+# outside, and erin, who reads local mail in clear and has a .forward
+printf '%s rx1@%s, rnokey@%s\n' "$(addr team)" "$RDOM" "$RDOM" >/etc/postfix/virtual
+timeout 60 postmap /etc/postfix/virtual >>"$T/pf.log" 2>&1 || pf_die "postmap fails"
+fwd=$(getent passwd pgpsm-erin | cut -d: -f6)/.forward
+printf 'rx2@%s\n' "$RDOM" >"$fwd" && chown pgpsm-erin "$fwd" && chmod 644 "$fwd" ||
+    pf_die "no .forward for erin"
+timeout 60 postconf -e "virtual_alias_maps = hash:/etc/postfix/virtual" \
+    "transport_maps = hash:/etc/postfix/transport" \
     "mynetworks = 127.0.0.0/8" "smtp_tls_security_level = none" \
     >>"$T/pf.log" 2>&1 || pf_die "postconf -e fails"
 timeout 60 postfix check >>"$T/pf.log" 2>&1 || pf_die "postfix check fails"
@@ -436,5 +449,43 @@ gw_dsns | sort >"$T/gotdsn"
 sort "$T/msgs/wantdsn" >"$T/wantdsn"
 check_same "and the DSNs add up" "$T/gotdsn" "$T/wantdsn"
 gw_tokens_nowhere "after the fault"
+
+# 4. What local(8) would forward after the filter.  team@ looks local and
+# plain, but virtual_alias_maps, applied before the filter, make it rx1
+# and rnokey: the filter sees them.  erin is plain and forwards to rx2,
+# but forward_path is empty.
+nsink=$(ls "$T/sink" | grep -c '\.env$')
+tok=$(pf_token)
+tok2=$(pf_token)
+for m in "team $tok" "erin $tok2"; do
+	set -- $m
+	printf 'From: <%s>\nTo: <%s>\nSubject: gw %s\nMessage-ID: <gw%s.%s@%s>\n\nfor %s, secret %s\n' \
+	    "$(addr alice)" "$(addr "$1")" "$1" "$1" "$(pf_token)" "$PF_DOMAIN" "$1" "$2" >"$T/in.$1"
+	timeout 60 /usr/bin/python3 -c 'import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", 25, timeout=60)
+s.sendmail(sys.argv[1], [sys.argv[2]], open(sys.argv[3], "rb").read())
+s.quit()' "$(addr alice)" "$(addr "$1")" "$T/in.$1" 2>>"$T/send.err"
+	ok $? "a message to $(addr "$1") is accepted over SMTP"
+done
+pf_wait_queue
+ok $? "the Postfix queue drains"
+sleep 2
+gw_sinklf
+new=$(ls "$T"/lf/*.env | sed 's|.*/||; s|\.env$||' | awk -v n="$nsink" '$1 > n' | sort -n)
+is "$(for e in $new; do sed -n 's/^rcpt //p' "$T/lf/$e.env"; done | sort | tr '\n' ' ')" \
+    "rx1@$RDOM " \
+    "of team@'s message, rx1 gets a copy at the sink and rnokey nothing; of erin's, nothing leaves"
+f=
+for e in $new; do grep -qx "rcpt rx1@$RDOM" "$T/lf/$e.env" && f=$T/lf/$e.msg; done
+[ -n "$f" ] && grep -q '^Content-Type: multipart/encrypted' "$f" &&
+    decrypt rx1 "$f" | grep -qF "secret $tok"
+ok $? "rx1's copy of team@'s message is PGP/MIME and opens with rx1's key"
+d=$(grep -l '^Subject: gw team$' "$(maildir alice)"/new/* 2>/dev/null | head -n 1)
+[ -n "$d" ] && gw_isdsn "$d" && tr -s '\n\t ' '   ' <"$d" | grep -q "rnokey@$RDOM.*no usable key"
+ok $? "alice's DSN for team@'s message names rnokey@$RDOM, with no usable key"
+check "team@'s secret is at the sink in clear nowhere" not grep -rqF "$tok" "$T/sink"
+check "erin's message stays in her Maildir (.forward not read)" \
+    sh -c "grep -rqF '$tok2' '$(maildir erin)/new'"
+check "erin's secret is at the sink nowhere" not grep -rqF "$tok2" "$T/sink"
 diag "the whole test took $(( $(date +%s) - t0 )) s after setup"
 pf_done
