@@ -66,7 +66,7 @@ fd_anon(const char *spooldir, char *err, size_t errlen)
 	const char	*dir = spooldir;
 	int		 fd;
 
-	if (access(dir, W_OK | X_OK) == -1) {
+	if (dir == NULL || access(dir, W_OK | X_OK) == -1) {
 		dir = getenv("TMPDIR");
 		if (dir == NULL || dir[0] != '/' || getegid() != getgid())
 			dir = "/tmp";

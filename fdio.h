@@ -4,8 +4,9 @@
  * fd_write	write all of p to fd, retrying short writes and EINTR; -1 on
  *		error (errno set)
  * fd_anon	a new unlinked file of mode 0600 for an output that is not
- *		queued: in spooldir when this user may write there, else in
- *		$TMPDIR (not when set-id) or /tmp; -1 with err set
+ *		queued: in spooldir (NULL: never) when this user may write
+ *		there, else in $TMPDIR (not when set-id) or /tmp; -1 with
+ *		err set
  */
 #ifndef FDIO_H
 #define FDIO_H

@@ -14,6 +14,7 @@ input_init(struct input *in, int fd, int dots)
 	/* Not the buffers: pages never touched cost nothing. */
 	memset(in, 0, offsetof(struct input, buf));
 	in->used = in->nrest = in->restused = 0;
+	in->limit = in->total = in->toobig = 0;
 	in->fd = fd;
 	in->dots = dots;
 	in->bol = 1;
@@ -27,6 +28,20 @@ input_next(struct input *in, int smtp)
 	in->done = in->dotted = 0;
 	in->bol = 1;
 	in->nhold = in->n = 0;
+	in->total = in->toobig = 0;
+}
+
+/* n more normalized bytes: -1 (EFBIG) if they take us past the limit. */
+static int
+count(struct input *in, size_t n)
+{
+	in->total += n;
+	if (in->limit > 0 && in->total > in->limit) {
+		in->toobig = 1;
+		errno = EFBIG;
+		return -1;
+	}
+	return 0;
 }
 
 /* Raw bytes: first those kept from before, then from fd. */
@@ -146,6 +161,10 @@ input_fill(struct input *in)
 		len += r;
 		in->p = in->buf;
 		in->n = normalize(in, in->buf, len, eof);
+		if (count(in, in->n) == -1) {
+			in->n = 0;
+			return -1;
+		}
 		if (eof && in->nhold == 0 && in->n == 0)
 			in->done = 1;
 	}
@@ -165,6 +184,10 @@ input_peek(struct input *in, size_t want)
 	if (want > sizeof(in->buf) / 2)
 		want = sizeof(in->buf) / 2;
 	while (in->n < want && !in->done) {
+		if (in->toobig) {
+			errno = EFBIG;
+			return -1;
+		}
 		/* Keep what is ready at the front, normalize more after it. */
 		memmove(in->buf, in->p, in->n);
 		in->p = in->buf;
@@ -175,7 +198,10 @@ input_peek(struct input *in, size_t want)
 		    sizeof(in->buf) - in->n - len)) == -1)
 			return -1;
 		len += r;
-		in->n += normalize(in, in->buf + in->n, len, r == 0);
+		len = normalize(in, in->buf + in->n, len, r == 0);
+		in->n += len;
+		if (count(in, len) == -1)
+			return -1;
 		if (r == 0)
 			break;
 	}

@@ -20,6 +20,9 @@
  *		end of input, -2 if it was longer than cap (and is skipped)
  * input_drain	read fd to its end, so that the caller gets no EPIPE
  * input_wipe	clear what the buffers held (it may be plaintext)
+ *
+ * With limit set, a message whose normalized bytes pass it reads as an
+ * error (EFBIG), and toobig says so; input_next starts the count again.
  */
 #ifndef INPUT_H
 #define INPUT_H
@@ -45,6 +48,9 @@ struct input {
 	char	 rest[INBUFSZ];	/* raw bytes read but not yet used */
 	size_t	 nrest;
 	size_t	 restused;	/* likewise for rest */
+	long long limit;	/* bytes a message may have; 0 no limit */
+	long long total;	/* this message's, so far */
+	int	 toobig;	/* it passed limit */
 };
 
 void	input_init(struct input *, int fd, int dots);

@@ -281,6 +281,26 @@ freekeys(struct rcpt *r)
 	free(r->q);
 	r->q = NULL;
 	r->nq = 0;
+	free(r->why);
+	r->why = NULL;
+	r->fate = FATE_NONE;
+}
+
+/* A recipient whose copy was handed on stays so: it cannot be taken back. */
+void
+msg_fate(struct msg *m, const char *addr, int fate, const char *why)
+{
+	ssize_t		 i;
+	struct rcpt	*r;
+
+	if ((i = msg_find(m, addr)) == -1)
+		return;
+	r = &m->r[i];
+	if (r->fate == FATE_SENT)
+		return;
+	r->fate = fate;
+	free(r->why);
+	r->why = why != NULL ? strdup(why) : NULL;
 }
 
 void

@@ -23,6 +23,8 @@
  *		only; the caller shows m->report if it does
  * msg_rcptlist	"a,b,c" of the recipients, cut to fit len
  * msg_log	one syslog line: sender, recipients, keys, outcome
+ * msg_fate	with m->each: what became of the recipient addr (FATE_SENT,
+ *		FATE_REFUSED, FATE_FAILED) and why, for its own reply
  * msg_reset	forget the message (recipients, header, failures), keep the
  *		configuration and the encrypt-to keys
  */
@@ -48,7 +50,12 @@ struct rcpt {
 	struct keyquery		*q;	/* keyring: one, by address; keys: */
 	size_t			 nq;	/* one for each fingerprint */
 	int			 looked;	/* q is filled in */
+	int			 fate;	/* with m->each: FATE_... */
+	char			*why;	/* ... and why, unless FATE_SENT */
 };
+
+/* What became of one recipient, when each has an outcome of its own. */
+enum { FATE_NONE, FATE_SENT, FATE_REFUSED, FATE_FAILED };
 
 struct msg {
 	/* configuration, for every message */
@@ -60,6 +67,11 @@ struct msg {
 	const char		*login;
 	int			 t;	/* -t: recipients from the header */
 	int			 quiet;	/* failures go to m->err only */
+	int			 each;	/* --gateway: an outcome for each
+					   recipient (msg_fate), never our
+					   queue */
+	long long		 deadline;	/* with each: no child runs
+						   past it (time(3)); 0 none */
 	struct keyquery		*encryptto;	/* the encrypt-to keys */
 	size_t			 nencryptto;
 	int			 encrypttolooked;
@@ -95,6 +107,8 @@ void		 msg_fail(struct msg *, const char *, ...)
 void		 msg_defer(struct msg *, const char *why);
 void		 msg_rcptlist(const struct msg *, char *buf, size_t len);
 void		 msg_log(const struct msg *, int ex);
+void		 msg_fate(struct msg *, const char *addr, int fate,
+		    const char *why);
 void		 msg_reset(struct msg *);
 
 #endif

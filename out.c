@@ -188,6 +188,9 @@ plan(struct msg *m, struct outputs *o)
 	markvisible(m, visible);
 	for (i = 0; i < m->nr; i++) {
 		r = &m->r[i];
+		/* Each its own outcome: refusals are settled after make. */
+		if (m->each && r->e->action == ACT_REJECT)
+			continue;
 		if (r->e->action == ACT_REJECT) {
 			msg_fail(m, "%s", msg_refusal(r, buf, sizeof(buf)));
 			bad = 1;
@@ -203,6 +206,8 @@ plan(struct msg *m, struct outputs *o)
 				goto oserr;
 			continue;
 		}
+		if (m->each && msg_refusal(r, buf, sizeof(buf)) != NULL)
+			continue;
 		if ((why = msg_refusal(r, buf, sizeof(buf))) != NULL) {
 			/* Shown only if the body proves not to be encrypted. */
 			if (o->passing == PASS_MAYBE)
@@ -323,8 +328,9 @@ openout(struct msg *m, struct outputs *o, struct output *out)
 
 	if (!o->spooled) {
 		out->base = 0;
-		if ((out->fd = fd_anon(m->conf->spool, m->err,
-		    sizeof(m->err))) == -1) {
+		/* The gateway's queue is the MTA's: none of ours. */
+		if ((out->fd = fd_anon(m->each ? NULL : m->conf->spool,
+		    m->err, sizeof(m->err))) == -1) {
 			msg_fail(m, "%s", m->err);
 			return -1;
 		}
@@ -534,14 +540,46 @@ commit(struct msg *m, struct outputs *o)
  * it queued for a later run (-q), and the message is accepted all the
  * same; without one, it is the caller's failure.
  */
+/*
+ * With each recipient's own outcome (the gateway): the copy's recipients
+ * learn what became of it, and the next copy goes all the same.  No copy
+ * starts past the deadline, nor runs beyond it.
+ */
+static int
+sendeach(struct msg *m, struct outputs *o, struct output *out)
+{
+	struct conf	c = *m->conf;
+	long long	left = m->deadline - (long long)time(NULL);
+	size_t		i;
+	int		ex = EX_TEMPFAIL;
+
+	if (m->deadline == 0 || left > c.timeout)
+		left = c.timeout;
+	if (left <= 0)
+		snprintf(m->err, sizeof(m->err), "not handed on: the "
+		    "transaction's %d s are up", m->conf->timeout);
+	else {
+		c.timeout = (int)left;
+		ex = backend_send(&c, m->fopt ? m->sender : NULL, o->opts,
+		    o->nopts, out->fd, out->base, out->rcpt, out->nrcpt,
+		    (uid_t)-1, m->err, sizeof(m->err));
+	}
+	for (i = 0; i < out->nrcpt; i++)
+		msg_fate(m, out->rcpt[i], ex == EX_OK ? FATE_SENT :
+		    FATE_FAILED, m->err);
+	return EX_OK;
+}
+
 static int
 sendone(struct msg *m, struct outputs *o, struct output *out, size_t *done)
 {
 	int	ex;
 
-	ex = backend_send(m->conf, m->fopt ? m->sender : NULL, o->opts, o->nopts, out->fd,
-	    out->base, out->rcpt, out->nrcpt, (uid_t)-1, m->err,
-	    sizeof(m->err));
+	if (m->each)
+		return sendeach(m, o, out);
+	ex = backend_send(m->conf, m->fopt ? m->sender : NULL, o->opts,
+	    o->nopts, out->fd, out->base, out->rcpt, out->nrcpt, (uid_t)-1,
+	    m->err, sizeof(m->err));
 	if (ex == EX_OK) {
 		*done += out->nrcpt;
 		if (o->spooled) {
@@ -581,6 +619,28 @@ handoff(struct msg *m, struct outputs *o)
 		    (ex = sendone(m, o, &o->o[i], &done)) != EX_OK)
 			return ex;
 	return EX_OK;
+}
+
+/*
+ * Each its own outcome: who is refused for good, now that the body has
+ * shown whether it is encrypted already (then those without a key get
+ * it as it came).
+ */
+static void
+settle(struct msg *m, const struct outputs *o)
+{
+	const char	*why;
+	char		 buf[ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < m->nr; i++) {
+		if ((why = msg_refusal(&m->r[i], buf, sizeof(buf))) == NULL ||
+		    (o->passing == PASS_YES &&
+		    m->r[i].e->action != ACT_REJECT))
+			continue;
+		msg_fail(m, "%s", why);
+		msg_fate(m, m->r[i].addr, FATE_REFUSED, why);
+	}
 }
 
 /* The fingerprints used, for the log. */
@@ -630,7 +690,8 @@ out_make(struct msg *m)
 	fieldsafe(&m->h, "Date", o->date, sizeof(o->date));
 	fieldsafe(&m->h, "Message-ID", o->msgid, sizeof(o->msgid));
 	/* Without a queue, the outputs are anonymous files (openout). */
-	if (spool_init(&o->sp, m->conf->spool, m->err, sizeof(m->err)) == 0) {
+	if (!m->each && spool_init(&o->sp, m->conf->spool, m->err,
+	    sizeof(m->err)) == 0) {
 		if (spool_begin(&o->sp, &o->sm) == 0)
 			o->spooled = 1;
 		else
@@ -638,6 +699,8 @@ out_make(struct msg *m)
 	}
 	if ((ex = plan(m, o)) == EX_OK && (ex = make(m, o)) == EX_OK &&
 	    (ex = commit(m, o)) == EX_OK) {
+		if (m->each)
+			settle(m, o);
 		/* From here on the message is safe: queued, or about to go. */
 		keylist(m, o);
 		ex = handoff(m, o);

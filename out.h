@@ -7,7 +7,10 @@
  *		came if it is encrypted already), each complete before any
  *		is handed to the real sendmail or queued; EX_OK (a message
  *		queued counts: m->queued says why) or a sysexit, with the
- *		failures in m->err and m->report
+ *		failures in m->err and m->report.  With m->each (the
+ *		gateway) nothing is queued, a refused recipient does not
+ *		stop the others, and each recipient's fate says what became
+ *		of it: EX_OK then means only that the outputs were made
  */
 #ifndef OUT_H
 #define OUT_H

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "gateway.h"
 #include "input.h"
 #include "keycache.h"
 #include "keymap.h"
@@ -45,7 +46,8 @@ enum mode {
 	MODE_ALIASES,	/* -bi, -I, newaliases */
 	MODE_RUNQ,	/* -q */
 	MODE_OWNQ,	/* --run-own-queue: -q without the real sendmail's */
-	MODE_KCACHE	/* --key-cache: the key cache made fresh, if it is not */
+	MODE_KCACHE,	/* --key-cache: the key cache made fresh, if not */
+	MODE_GATEWAY	/* --gateway: LMTP for the MTA's content filter */
 };
 
 struct opts {
@@ -63,6 +65,7 @@ struct opts {
 
 static struct input	in;
 static int		reading;	/* stdin is ours to drain on exit */
+static int		lmtp;		/* stdout is an LMTP client's */
 
 static void	die(int, const char *, ...)
 		    __attribute__((noreturn, format(printf, 2, 3)));
@@ -79,7 +82,7 @@ static void	die(int, const char *, ...)
 	"       pgpsendmail -bv [-t] [recipient ...]\n" \
 	"       pgpsendmail -bs\n" \
 	"       pgpsendmail -bp | -bi | -q[time]\n" \
-	"       pgpsendmail --run-own-queue | --key-cache\n" \
+	"       pgpsendmail --run-own-queue | --key-cache | --gateway\n" \
 	"       pgpsendmail --key-report [--mail address]\n"
 
 /* --help and --version, alone, before anything else is read. */
@@ -139,6 +142,11 @@ die(int ex, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "pgpsendmail: %s\n", msg);
 	syslog(LOG_NOTICE, "refused (%d): %s", ex, msg);
+	/* The MTA tries again later: a config error is never for good. */
+	if (lmtp) {
+		printf("421 4.3.0 pgpsendmail: %s\r\n", msg);
+		fflush(stdout);
+	}
 	leave(ex);
 }
 
@@ -228,7 +236,7 @@ parseopts(int argc, char *argv[], struct opts *o)
 	static const char optstr[] = "+A:B:b:C:d:F:f:Gh:IiL:mN:nO:o:p:q::R:r:"
 	    "tUV:vX:";
 	const char	*name;
-	int		 c;
+	int		 c, fd;
 
 	memset(o, 0, sizeof(*o));
 	name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -240,6 +248,21 @@ parseopts(int argc, char *argv[], struct opts *o)
 	if (argc == 2 && strcmp(argv[1], "--run-own-queue") == 0) {
 		o->mode = MODE_OWNQ;
 		o->operands = argv + 2;
+		return;
+	}
+	if (argc == 2 && strcmp(argv[1], "--gateway") == 0) {
+		o->mode = MODE_GATEWAY;
+		o->operands = argv + 2;
+		/*
+		 * spawn(8) connects stderr to the client too: from here on
+		 * what we have to say goes to syslog and into replies.
+		 */
+		lmtp = 1;
+		if ((fd = open("/dev/null", O_WRONLY)) == -1 ||
+		    dup2(fd, 2) == -1)
+			exit(EX_OSERR);
+		if (fd != 2)
+			close(fd);
 		return;
 	}
 	if (argc == 2 && strcmp(argv[1], "--key-cache") == 0) {
@@ -441,6 +464,11 @@ main(int argc, char *argv[])
 	case MODE_SMTP:
 		input_init(&in, 0, 1);
 		ex = smtp_serve(&m, &in);
+		msg_reset(&m);
+		leave(ex);
+	case MODE_GATEWAY:
+		input_init(&in, 0, 1);
+		ex = gateway_serve(&m, &in);
 		msg_reset(&m);
 		leave(ex);
 	default:

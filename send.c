@@ -292,18 +292,15 @@ oserr:
 
 /*
  * Exactly one mailbox (RCPT's forward-path): a list or a group is refused
- * whole, so that a reply is about one recipient.  One that cannot be sent
- * to is taken back out.
+ * whole, so that a reply is about one recipient.  In msg_check, one that
+ * cannot be sent to is taken back out.
  */
 int
-msg_check(struct msg *m, const char *path)
+msg_one(struct msg *m, const char *path)
 {
 	struct addrlist	 al;
 	const char	*why = NULL;
 	char		 buf[80], addr[ADDR_MAX + 1], more[ADDR_MAX + 1];
-	char		 refusal[ERRLEN];
-	size_t		 n = m->nr;
-	int		 ex;
 
 	addrlist_init(&al, path);
 	if (addrlist_next(&al, addr, sizeof(addr), &why) != 1 ||
@@ -313,6 +310,19 @@ msg_check(struct msg *m, const char *path)
 		    sizeof(buf)) : "<>", why != NULL ? why : "not one address");
 		return EX_DATAERR;
 	}
+	return EX_OK;
+}
+
+int
+msg_check(struct msg *m, const char *path)
+{
+	char		 refusal[ERRLEN];
+	const char	*why;
+	size_t		 n = m->nr;
+	int		 ex;
+
+	if ((ex = msg_one(m, path)) != EX_OK)
+		return ex;
 	if (m->nr == n)
 		return EX_OK;		/* a repeat */
 	if ((ex = msg_keys(m)) != EX_OK) {

@@ -23,8 +23,8 @@
 
 #define CMDMAX	1024	/* a command line; RFC 5321 wants at least 512 */
 
-static void __attribute__((format(printf, 1, 2)))
-reply(const char *fmt, ...)
+void
+smtp_reply(const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -35,9 +35,8 @@ reply(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* "FROM:<addr> params" (or TO:): the addr-spec, or NULL if malformed. */
-static char *
-path(char *arg, const char *kw)
+char *
+smtp_path(char *arg, const char *kw)
 {
 	size_t	 n = strlen(kw);
 	char	*gt;
@@ -59,14 +58,14 @@ refusal(int ex, const char *err)
 {
 	switch (ex) {
 	case EX_NOUSER:
-		reply("554 5.7.1 %s", err);
+		smtp_reply("554 5.7.1 %s", err);
 		break;
 	case EX_DATAERR:
 	case EX_USAGE:
-		reply("554 5.6.0 %s", err);
+		smtp_reply("554 5.6.0 %s", err);
 		break;
 	default:
-		reply("451 4.3.0 %s", err);
+		smtp_reply("451 4.3.0 %s", err);
 		break;
 	}
 }
@@ -79,10 +78,10 @@ smtp_serve(struct msg *m, struct input *in)
 	int		 mail = 0, ex;
 
 	m->quiet = 1;
-	reply("220 %s ESMTP pgpsendmail", m->host);
+	smtp_reply("220 %s ESMTP pgpsendmail", m->host);
 	while ((n = input_line(in, line, sizeof(line))) != -1) {
 		if (n == -2) {
-			reply("500 5.5.2 line too long");
+			smtp_reply("500 5.5.2 line too long");
 			continue;
 		}
 		for (arg = line; *arg && *arg != ' '; arg++)
@@ -94,43 +93,45 @@ smtp_serve(struct msg *m, struct input *in)
 			msg_reset(m);
 			mail = 0;
 			if (tolower((unsigned char)line[0]) == 'e')
-				reply("250-%s\r\n250-8BITMIME\r\n"
+				smtp_reply("250-%s\r\n250-8BITMIME\r\n"
 				    "250 ENHANCEDSTATUSCODES", m->host);
 			else
-				reply("250 %s", m->host);
+				smtp_reply("250 %s", m->host);
 		} else if (strcasecmp(line, "MAIL") == 0) {
 			if (mail)
-				reply("503 5.5.1 MAIL already given");
-			else if ((addr = path(arg, "FROM:")) == NULL)
-				reply("501 5.5.4 syntax: MAIL FROM:<address>");
+				smtp_reply("503 5.5.1 MAIL already given");
+			else if ((addr = smtp_path(arg, "FROM:")) == NULL)
+				smtp_reply("501 5.5.4 syntax: MAIL "
+				    "FROM:<address>");
 			else if (msg_sender(m, addr) != EX_OK)
-				reply("553 5.1.7 %s", m->err);
+				smtp_reply("553 5.1.7 %s", m->err);
 			else {
 				mail = 1;
-				reply("250 2.1.0 Ok");
+				smtp_reply("250 2.1.0 Ok");
 			}
 		} else if (strcasecmp(line, "RCPT") == 0) {
 			if (!mail)
-				reply("503 5.5.1 MAIL first");
-			else if ((addr = path(arg, "TO:")) == NULL)
-				reply("501 5.5.4 syntax: RCPT TO:<address>");
+				smtp_reply("503 5.5.1 MAIL first");
+			else if ((addr = smtp_path(arg, "TO:")) == NULL)
+				smtp_reply("501 5.5.4 syntax: RCPT "
+				    "TO:<address>");
 			else if (m->nr == MAXRCPTS)
-				reply("452 4.5.3 too many recipients");
+				smtp_reply("452 4.5.3 too many recipients");
 			else if ((ex = msg_check(m, addr)) == EX_OK)
-				reply("250 2.1.5 Ok");
+				smtp_reply("250 2.1.5 Ok");
 			else if (ex == EX_NOUSER)
-				reply("550 5.7.1 %s", m->err);
+				smtp_reply("550 5.7.1 %s", m->err);
 			else if (ex == EX_DATAERR)
-				reply("553 5.1.3 %s", m->err);
+				smtp_reply("553 5.1.3 %s", m->err);
 			else
-				reply("451 4.3.0 %s", m->err);
+				smtp_reply("451 4.3.0 %s", m->err);
 		} else if (strcasecmp(line, "DATA") == 0) {
 			if (!mail || m->nr == 0) {
-				reply("503 5.5.1 %s first", mail ? "RCPT" :
+				smtp_reply("503 5.5.1 %s first", mail ? "RCPT" :
 				    "MAIL");
 				continue;
 			}
-			reply("354 end data with <CR><LF>.<CR><LF>");
+			smtp_reply("354 end data with <CR><LF>.<CR><LF>");
 			input_next(in, 1);
 			ex = msg_send(m);
 			input_skip(in);
@@ -138,7 +139,7 @@ smtp_serve(struct msg *m, struct input *in)
 			if (!in->dotted)
 				return EX_OK;	/* the client is gone */
 			if (ex == EX_OK)
-				reply("250 2.0.0 Ok: sent");
+				smtp_reply("250 2.0.0 Ok: sent");
 			else
 				refusal(ex, m->err);
 			msg_reset(m);
@@ -146,16 +147,16 @@ smtp_serve(struct msg *m, struct input *in)
 		} else if (strcasecmp(line, "RSET") == 0) {
 			msg_reset(m);
 			mail = 0;
-			reply("250 2.0.0 Ok");
+			smtp_reply("250 2.0.0 Ok");
 		} else if (strcasecmp(line, "NOOP") == 0)
-			reply("250 2.0.0 Ok");
+			smtp_reply("250 2.0.0 Ok");
 		else if (strcasecmp(line, "VRFY") == 0)
-			reply("252 2.5.2 cannot VRFY; send some mail");
+			smtp_reply("252 2.5.2 cannot VRFY; send some mail");
 		else if (strcasecmp(line, "QUIT") == 0) {
-			reply("221 2.0.0 Bye");
+			smtp_reply("221 2.0.0 Bye");
 			return EX_OK;
 		} else
-			reply("500 5.5.2 command not recognized");
+			smtp_reply("500 5.5.2 command not recognized");
 	}
 	return EX_OK;
 }

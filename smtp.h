@@ -4,6 +4,10 @@
  * smtp_serve	answer the commands read from in, each message through
  *		msg_send() with m's configuration, until QUIT or the end of
  *		the input; EX_OK (a refusal is a reply, not an exit status)
+ * smtp_reply	one reply line (CRLF added) to stdout, flushed
+ * smtp_path	of "FROM:<addr> params" (kw "FROM:", or "TO:"), the addr
+ *		inside the brackets, the '>' made a NUL (the parameters
+ *		follow it), or NULL if malformed
  */
 #ifndef SMTP_H
 #define SMTP_H
@@ -12,5 +16,8 @@ struct input;
 struct msg;
 
 int	smtp_serve(struct msg *, struct input *);
+void	smtp_reply(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+char	*smtp_path(char *arg, const char *kw);
 
 #endif
