@@ -11,8 +11,7 @@
 # never), and a gpg that is gone for a while leaves mail deferred, then
 # delivered exactly once after postqueue -f.
 #
-# GW_MESSAGES (default 200) messages; GW_STANDIN=COMMAND runs COMMAND in
-# place of "pgpsendmail --gateway" (a stand-in, for work on the wiring).
+# GW_MESSAGES (default 200) messages.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/postfix.sh"
 [ -x /usr/bin/python3 ] || pf_cannot "/usr/bin/python3 is not installed"
@@ -61,8 +60,7 @@ chmod 755 "$T/sys"
 # entries added whole, or for a service master.cf has, its -o lines added
 gw_apply() {
 	_gw=/usr/sbin/pgpsendmail
-	sed -e "s|$_gw --gateway|${GW_STANDIN:-$_gw --gateway}|" \
-	    -e "s|$_gw|$PGPSENDMAIL|" "$1" >"$T/postfix.cf"
+	sed -e "s|$_gw|$PGPSENDMAIL|" "$1" >"$T/postfix.cf"
 	awk '/^#### main.cf/ { s = 1; next } /^#### master.cf/ { s = 0 }
 	    s && !/^#/ && NF' "$T/postfix.cf" >"$T/main.part"
 	awk '/^#### master.cf/ { s = 1; next } s && !/^#/ && NF' \

@@ -39,6 +39,7 @@ for f in /usr/sbin/pgpsendmail /usr/sbin/sendmail /etc/pgpsendmail.conf \
     /lib/systemd/system/pgpsendmail-keys.timer \
     /lib/systemd/system/pgpsendmail-keycache.service \
     /lib/systemd/system/pgpsendmail-keycache.timer \
+    /usr/share/doc/pgpsendmail/postfix.cf \
     /usr/share/man/man8/pgpsendmail.8.gz /usr/share/man/man5/pgpsendmail.conf.5.gz; do
 	check "the package has $f" grep -qxF "$f" "$T/files"
 done
