@@ -6,7 +6,9 @@
  * Each message goes through the pipeline of the front end (send.c, out.c)
  * with m->each set: no queue of ours (the MTA's queue is the queue), and
  * an outcome for each recipient, given in its own reply after the final
- * dot, in the order of the RCPTs.  Only "rejected by the keymap" and "no
+ * dot, in the order of the RCPTs; a 250 as soon as the copies up to that
+ * recipient are handed on (handed), so that a filter that dies while
+ * later copies go leaves no second copy for those answered.  Only "rejected by the keymap" and "no
  * usable key" are for good (550 5.7.1); anything else is "try later"
  * (451 4.3.0), for the recipients it touched alone.  A copy handed back
  * to the MTA is 250 for its recipients whatever became of the others, so
@@ -46,15 +48,19 @@ struct txn {
 	int		 mixed;		/* recipients asked different NOTIFY */
 	size_t		*order;		/* each accepted RCPT's index in m->r */
 	size_t		 n;
+	size_t		 said;		/* replies given after the dot */
+	struct input	*in;
 };
 
 static void
 txnreset(struct txn *t)
 {
-	size_t	*order = t->order;
+	size_t		*order = t->order;
+	struct input	*in = t->in;
 
 	memset(t, 0, sizeof(*t));
 	t->order = order;
+	t->in = in;
 }
 
 /* The value of "KEY=value" if param is that key, else NULL. */
@@ -193,17 +199,19 @@ passon(struct txn *t)
 		    "one message asked for different ones");
 }
 
-/* One reply for each accepted RCPT, in their order, and its log line. */
+/*
+ * One reply for each accepted RCPT not answered yet, up to upto, in their
+ * order, and its log line.
+ */
 static void
-outcomes(struct msg *m, struct txn *t, int ex, int toobig)
+outcomes(struct msg *m, struct txn *t, int ex, int toobig, size_t upto)
 {
 	const struct rcpt	*r;
 	const char		*why, *st;
 	char			 buf[ERRLEN];
-	size_t			 i;
 
-	for (i = 0; i < t->n; i++) {
-		r = &m->r[t->order[i]];
+	for (; t->said < upto; t->said++) {
+		r = &m->r[t->order[t->said]];
 		why = r->why != NULL ? r->why : m->err[0] ? m->err :
 		    "not handed on";
 		safestr(why, buf, sizeof(buf));
@@ -229,6 +237,28 @@ outcomes(struct msg *m, struct txn *t, int ex, int toobig)
 	}
 }
 
+/*
+ * After each copy's hand-off: the replies of the recipients whose copies
+ * went, as far as the RCPT order allows, at once.  Postfix's lmtp(8)
+ * marks each recipient done when its reply arrives, so if we die before
+ * the other copies are handed on, the retry leaves these out: no second
+ * copy.  Only a 250 goes early (the whole input is read by now, and a
+ * copy handed on is 250 whatever comes after); the first recipient
+ * still waiting stops it.
+ */
+static void
+handed(struct msg *m, void *arg)
+{
+	struct txn	*t = arg;
+	size_t		 k;
+
+	if (!t->in->dotted || t->in->toobig)
+		return;
+	for (k = t->said; k < t->n && m->r[t->order[k]].fate == FATE_SENT; k++)
+		;
+	outcomes(m, t, EX_OK, 0, k);
+}
+
 /* DATA: the message through the pipeline; false if the client is gone. */
 static int
 data(struct msg *m, struct input *in, struct txn *t)
@@ -248,7 +278,7 @@ data(struct msg *m, struct input *in, struct txn *t)
 	in->limit = limit;
 	if (!in->dotted)
 		return 0;	/* nothing went: the client is gone */
-	outcomes(m, t, ex, toobig);
+	outcomes(m, t, ex, toobig, t->n);
 	return 1;
 }
 
@@ -315,8 +345,11 @@ gateway_serve(struct msg *m, struct input *in)
 		smtp_reply("421 4.3.0 %s out of memory", m->host);
 		return EX_OSERR;
 	}
+	t.in = in;
 	m->quiet = 1;
 	m->each = 1;
+	m->handed = handed;
+	m->handedarg = &t;
 	in->limit = GW_MAXSIZE;
 	smtp_reply("220 %s LMTP pgpsendmail", m->host);
 	while ((n = input_line(in, line, sizeof(line))) != -1) {

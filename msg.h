@@ -72,6 +72,9 @@ struct msg {
 					   queue */
 	long long		 deadline;	/* with each: no child runs
 						   past it (time(3)); 0 none */
+	void			(*handed)(struct msg *, void *);
+	void			*handedarg;	/* with each: called after
+						   each copy's hand-off */
 	struct keyquery		*encryptto;	/* the encrypt-to keys */
 	size_t			 nencryptto;
 	int			 encrypttolooked;

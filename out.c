@@ -17,6 +17,7 @@
  * complete is anything handed to the real sendmail.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -542,8 +543,9 @@ commit(struct msg *m, struct outputs *o)
  */
 /*
  * With each recipient's own outcome (the gateway): the copy's recipients
- * learn what became of it, and the next copy goes all the same.  No copy
- * starts past the deadline, nor runs beyond it.
+ * learn what became of it (m->handed is told at once), and the next copy
+ * goes all the same.  No copy starts past the deadline, nor runs beyond
+ * it.
  */
 static int
 sendeach(struct msg *m, struct outputs *o, struct output *out)
@@ -567,6 +569,8 @@ sendeach(struct msg *m, struct outputs *o, struct output *out)
 	for (i = 0; i < out->nrcpt; i++)
 		msg_fate(m, out->rcpt[i], ex == EX_OK ? FATE_SENT :
 		    FATE_FAILED, m->err);
+	if (m->handed != NULL)
+		m->handed(m, m->handedarg);
 	return EX_OK;
 }
 
@@ -603,11 +607,30 @@ sendone(struct msg *m, struct outputs *o, struct output *out, size_t *done)
 	return ex;
 }
 
-/* Every output is complete: from here on, hand them over. */
+/* An output's first recipient in the order they were given. */
+static size_t
+firstrcpt(struct msg *m, const struct output *out)
+{
+	size_t	i, first = SIZE_MAX;
+	ssize_t	k;
+
+	for (i = 0; i < out->nrcpt; i++)
+		if ((k = msg_find(m, out->rcpt[i])) != -1 &&
+		    (size_t)k < first)
+			first = (size_t)k;
+	return first == SIZE_MAX ? SIZE_MAX - 1 : first;	/* still goes */
+}
+
+/*
+ * Every output is complete: from here on, hand them over.  With each
+ * recipient's own outcome, in the order of their first recipients, so
+ * that the gateway can answer the first RCPTs while the later copies
+ * still go (m->handed).
+ */
 static int
 handoff(struct msg *m, struct outputs *o)
 {
-	size_t	i, done = 0;
+	size_t	i, k, done = 0, first[NOUT];
 	int	ex;
 
 	if (o->pass.used) {
@@ -615,10 +638,18 @@ handoff(struct msg *m, struct outputs *o)
 		return sendone(m, o, &o->pass, &done);
 	}
 	for (i = 0; i < NOUT; i++)
-		if (o->o[i].used &&
-		    (ex = sendone(m, o, &o->o[i], &done)) != EX_OK)
+		first[i] = o->o[i].used ? (m->each ? firstrcpt(m, &o->o[i]) :
+		    i) : SIZE_MAX;
+	for (;;) {
+		for (k = 0, i = 1; i < NOUT; i++)
+			if (first[i] < first[k])
+				k = i;
+		if (first[k] == SIZE_MAX)
+			return EX_OK;
+		first[k] = SIZE_MAX;
+		if ((ex = sendone(m, o, &o->o[k], &done)) != EX_OK)
 			return ex;
-	return EX_OK;
+	}
 }
 
 /*

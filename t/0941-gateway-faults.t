@@ -170,63 +170,89 @@ rm -f "$T/gpg-kill.on"
 fixed "gpg killed"
 cp "$T/conf.good" /etc/pgpsendmail.conf
 
-# d. pgpsendmail killed after the first copy of a message is handed on:
-# the config names a wrapper of Postfix's sendmail that, while the fault
-# is on, kills its parent (pgpsendmail) once the copy is in the queue.
-# Messages whose number is 4 modulo 9 have two copies: one for rx2 (To)
-# and one for carol (blind).
+# d, e. pgpsendmail killed (SIGKILL) in the middle of handing on the
+# copies of a message: the config names a wrapper of Postfix's sendmail
+# that, while $T/kill.on says so, kills pgpsendmail (its parent is a guard
+# that pgpsendmail forked, named the same: the guard's parent) either
+# right after the first copy is in the queue (before pgpsendmail can give
+# that copy's replies: "after"), or when the second copy is to be handed
+# on, before Postfix's sendmail runs ("next").  Messages whose number is 4
+# modulo 9 have two copies: first one for rx2 (To, the first RCPT), then
+# one for carol (blind).
 cat >"$T/sendmail-kills" <<EOF_
 #!/bin/sh
+p=\$(awk '{ print \$4 }' /proc/\$PPID/stat)
+[ "\$(cat /proc/\$p/comm)" = pgpsendmail ] &&
+    [ "\$(cat /proc/\$PPID/comm)" = pgpsendmail ] || p=
+mode=\$(cat "$T/kill.on" 2>/dev/null)
+if [ "\$mode" = next ] && [ -n "\$p" ] && [ -e "$T/calls/\$p" ]; then
+	kill -KILL \$p
+	exit 75
+fi
 "$T/postfix-sendmail" "\$@"
 rc=\$?
-if [ \$rc -eq 0 ] && [ -e "$T/kill.on" ]; then
+if [ \$rc -eq 0 ] && [ -n "\$mode" ] && [ -n "\$p" ]; then
 	while [ \$# -gt 0 ] && [ "\$1" != -- ]; do shift; done
 	shift
 	printf '%s\n' "\$@" >>"$T/handed"
-	# pgpsendmail: the parent is a guard it forked (named the same);
-	# the one spawn(8) started is the guard's parent
-	p=\$(awk '{ print \$4 }' /proc/\$PPID/stat)
-	[ "\$(cat /proc/\$p/comm)" = pgpsendmail ] &&
-	    [ "\$(cat /proc/\$PPID/comm)" = pgpsendmail ] && kill -KILL \$p
+	: >"$T/calls/\$p"
+	[ "\$mode" = after ] && kill -KILL \$p
 fi
 exit \$rc
 EOF_
 chmod 755 "$T/sendmail-kills"
-: >"$T/handed"
-chmod 666 "$T/handed"
-: >"$T/kill.on"
-sed -i "s|^sendmail .*|sendmail $T/sendmail-kills|" /etc/pgpsendmail.conf
-nd=4
-d=
-while [ "$(printf '%s\n' $d | grep -c .)" -lt $nd ]; do
-	[ $((next % 9)) -eq 4 ] && d="$d $next"
-	next=$((next + 1))
-done
-cp "$T/msgs/want" "$T/want.before"
-mark=$(pf_logmark)
-for nr in $d; do gw_send "$nr" 1; done
-is "$(gw_deferred "$mark" $nd)" $nd "killed mid-transaction: the filter's client defers all $nd"
-sleep 1
-is "$(gw_queued)" $nd "killed mid-transaction: the $nd messages wait in Postfix's queue"
+mkdir -m 1777 "$T/calls"
+
+# killed LABEL MODE: four messages while the wrapper kills in MODE; then
+# the fault is gone, and after postqueue -f nothing is lost; with "after"
+# the recipients of the first copies get a second one, and no one else;
+# with "next" no one does (their replies were given before the kill)
+killed() {
+	_label=$1
+	: >"$T/handed"
+	chmod 666 "$T/handed"
+	echo "$2" >"$T/kill.on"
+	sed "s|^sendmail .*|sendmail $T/sendmail-kills|" "$T/conf.good" \
+	    >/etc/pgpsendmail.conf
+	_d=
+	while [ "$(printf '%s\n' $_d | grep -c .)" -lt 4 ]; do
+		[ $((next % 9)) -eq 4 ] && _d="$_d $next"
+		next=$((next + 1))
+	done
+	mark=$(pf_logmark)
+	for _nr in $_d; do gw_send "$_nr" 1; done
+	is "$(gw_deferred "$mark" 4)" 4 "$_label: the filter's client defers all 4"
+	sleep 1
+	is "$(gw_queued)" 4 "$_label: the 4 messages wait in Postfix's queue"
+	is "$(grep -c . "$T/handed")" 4 "$_label: the first copy of each was handed on before the kill"
+	rm -f "$T/kill.on"
+	cp "$T/conf.good" /etc/pgpsendmail.conf
+	timeout 60 postqueue -f >/dev/null 2>&1
+	pf_wait_queue
+	ok $? "$_label: after postqueue -f, the queue drains"
+	sleep 2
+	gw_copies | sort >"$T/got"
+	sort "$T/msgs/want" >"$T/want"
+	sort -u "$T/got" >"$T/got.u"
+	check_same "$_label: nothing is lost" "$T/got.u" "$T/want"
+	# this round's second copies
+	printf '%s\n' $_d >"$T/round"
+	uniq -d "$T/got" | awk 'NR == FNR { n[$1] = 1; next } $1 in n { print $2 }' \
+	    "$T/round" - | sort >"$T/dups"
+	if [ "$2" = after ]; then
+		sort "$T/handed" >"$T/handed.s"
+		check_same "$_label: a second copy went to exactly the recipients handed on before the kill ($(grep -c . "$T/dups") of $(grep -c . "$T/got.u"))" \
+		    "$T/dups" "$T/handed.s"
+		is "$(uniq -c "$T/got" | awk '$1 > 2' | wc -l)" 0 "$_label: no one has more than two"
+	else
+		is "$(grep -c . "$T/dups")" 0 "$_label: no one has a second copy: the handed-on copy's replies came before the kill"
+	fi
+	is "$(cat "$T/bad")" "" "$_label: every copy is PGP/MIME and opens to the original"
+	gw_tokens_nowhere "$_label"
+}
+killed "killed right after a hand-off" after
 pf_lognew "$mark" | grep -aq 'postfix/pgpgw/lmtp.*may be sent more than once'
-ok $? "killed mid-transaction: Postfix warns that the message may be sent more than once"
-is "$(grep -c . "$T/handed")" $nd "killed mid-transaction: one copy of each was handed on before the kill"
-rm -f "$T/kill.on"
-cp "$T/conf.good" /etc/pgpsendmail.conf
-timeout 60 postqueue -f >/dev/null 2>&1
-pf_wait_queue
-ok $? "killed mid-transaction: after postqueue -f, the queue drains"
-sleep 2
-gw_copies | sort >"$T/got"
-sort "$T/msgs/want" >"$T/want"
-sort -u "$T/got" >"$T/got.u"
-check_same "killed mid-transaction: nothing is lost" "$T/got.u" "$T/want"
-uniq -d "$T/got" | cut -d' ' -f2 | sort >"$T/dups"
-sort "$T/handed" >"$T/handed.s"
-check_same "killed mid-transaction: a second copy went to exactly the recipients handed on before the kill ($(grep -c . "$T/dups") of $(grep -c . "$T/got.u"))" \
-    "$T/dups" "$T/handed.s"
-is "$(uniq -c "$T/got" | awk '$1 > 2' | wc -l)" 0 "killed mid-transaction: no one has more than two"
-is "$(cat "$T/bad")" "" "killed mid-transaction: every copy is PGP/MIME and opens to the original"
-gw_tokens_nowhere "killed mid-transaction"
+ok $? "killed right after a hand-off: Postfix warned that the message may be sent more than once"
+killed "killed before the next hand-off" next
 diag "$(ls "$T"/msgs/*.eml | wc -l) messages, the faults took $(( $(date +%s) - t0 )) s after setup"
 pf_done
