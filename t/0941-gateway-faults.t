@@ -122,21 +122,31 @@ fixed "re-injection refused"
 
 # b. A full file system for the temporary files.  spawn(8) passes only
 # export_environment (no TMPDIR), so pgpsendmail writes its copies into
-# /tmp: a tmpfs of 256 KiB goes there, with $T (under /tmp) bound back
-# into it, and a file of root's fills it to the last block.
+# /tmp: a tmpfs of 256 KiB goes there, and a file of root's fills it to
+# the last block.  What the test needs under the old /tmp ($T, the
+# sources, the program: a CI clone may be there) is bound back into it
+# from the old /tmp, itself bound on /mnt.
 [ -z "$(timeout 60 postconf -h export_environment | tr ' ,' '\n\n' | grep -x TMPDIR)" ]
 ok $? "disk full: spawn(8) passes no TMPDIR, the copies go to /tmp"
-case $T in /tmp/*) ;; *) pf_die "\$T is not under /tmp" ;; esac
-if mount --bind "$T" /mnt 2>>"$T/pf.log" &&
-    mount -t tmpfs -o size=256k,mode=1777 pgpsm-fulltmp /tmp 2>>"$T/pf.log" &&
-    mkdir -p "$T" && mount --bind /mnt "$T" && umount /mnt; then
+tops=$(for p in "$T" "$ABS" "$PGPSENDMAIL"; do
+	case $p in /tmp/?*) p=${p#/tmp/}; echo "${p%%/*}" ;; esac
+done | sort -u)
+fulltmp() {
+	[ -d /mnt ] && mount --bind /tmp /mnt &&
+	    mount -t tmpfs -o size=256k,mode=1777 pgpsm-fulltmp /tmp || return 1
+	for _t in $tops; do
+		mkdir "/tmp/$_t" && mount --bind "/mnt/$_t" "/tmp/$_t" || return 1
+	done
+}
+if fulltmp >>"$T/pf.log" 2>&1; then
 	dd if=/dev/zero of=/tmp/filler bs=4096 >/dev/null 2>&1
 	df -k /tmp | tail -n 1 | awk '{ exit !($4 == 0) }'
 	ok $? "disk full: /tmp, a tmpfs of its own, has no block left"
 	fault "disk full" 'No space left on device' 6
 	rm -f /tmp/filler
 	fixed "disk full"
-	umount "$T" && umount /tmp
+	for t in $tops; do umount "/tmp/$t"; done
+	umount /tmp && umount /mnt
 	ok $? "disk full: the tmpfs is gone again"
 else
 	pf_die "no tmpfs over /tmp in the namespaces"
