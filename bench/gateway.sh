@@ -299,6 +299,6 @@ awk -v n="$N" -v tick="$tick" -v w="$wrapus" '
 		}
 		printf "wrapper cost subtracted: %.0f us a wrapped run\n", w
 	}' "$T/results"
-echo "N=$N; load before $load0, after $load1; $(nproc) cores, $(uname -sr), $(gpg --version | head -n 1), $(postconf -h mail_version | sed 's/^/Postfix /')"
+echo "$(date -u "+%Y-%m-%d %H:%M UTC"), N=$N; load before $load0, after $load1; $(nproc) cores, $(uname -sr), $(gpg --version | head -n 1), $(postconf -h mail_version | sed 's/^/Postfix /')"
 [ -z "$GWBENCH_RESULTS" ] || cp "$T/results" "$GWBENCH_RESULTS"
 exit 0
