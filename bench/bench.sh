@@ -259,6 +259,8 @@ done
 # One case through a real Postfix, when this machine can run one.
 if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ]; then
 	RUNS=$runs sh "$top/bench/postfix.sh" || echo "the Postfix run failed"
+	# the gateway: a whole relay, messages per second (N, default 1000)
+	sh "$top/bench/gateway.sh" || echo "the gateway run failed"
 else
 	echo "(no Postfix run: it needs root and Postfix installed)"
 fi

@@ -1,23 +1,44 @@
 # t/gwpostfix.sh: sourced after t/lib.sh and t/postfix.sh by the tests
-# of pgpsendmail --gateway behind a real Postfix (t/0940, t/0941).
+# of pgpsendmail --gateway behind a real Postfix (t/0940, t/0941) and by
+# bench/gateway.sh.
 #
+# gw_filter_user: the user $GWUSER, /etc/pgpsendmail.conf ($T/conf, naming
+#	a copy of Postfix's sendmail, $T/postfix-sendmail), the keyring
+#	readable by $GWUSER (after pf_setup)
+# gw_apply FILE: FILE (gateway/postfix.cf) applied to the Postfix; reload
+#	it afterwards
 # gw_setup: the test's Postfix wired by gateway/postfix.cf as it stands
 #	(only the program's path is this build's; what postconf says while
 #	applying it in $T/apply.log), local users alice bob carol (keys)
 #	dave erin (none), remote keys rx1 rx2 rx3 at $RDOM, which a
-#	transport map routes to an SMTP sink storing into $T/sink, the
-#	gateway's user $GWUSER and /etc/pgpsendmail.conf naming a copy of
-#	Postfix's sendmail ($T/postfix-sendmail).
+#	transport map routes to an SMTP sink storing into $T/sink, and
+#	gw_filter_user
 # gw_send FIRST COUNT: messages FIRST.. submitted by SMTP (t/gw-send)
 # gw_copies, gw_dsns: what arrived, and the DSNs, as "N ADDR" lines
 # gw_tokens_nowhere LABEL: a check that no body is anywhere in clear
-[ -x /usr/bin/python3 ] || pf_cannot "/usr/bin/python3 is not installed"
-/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
-    pf_cannot "python3-aiosmtpd is not installed"
 PF_WAIT=${PF_WAIT:-120}
 RDOM=remote.example
 GWUSER=pgpgw
 PF_NOKEY="dave erin"
+
+gw_filter_user() {
+	# The config names a copy of Postfix's sendmail: a package test that
+	# installs pgpsendmail over /usr/sbin/sendmail meanwhile cannot
+	# change it.
+	for _f in "$PF_SENDMAIL" /usr/sbin/sendmail.real /usr/sbin/sendmail; do
+		[ -f "$_f" ] && ! grep -q pgpsendmail "$_f" &&
+		    cp -p "$_f" "$T/postfix-sendmail" && break
+	done
+	[ -x "$T/postfix-sendmail" ] || pf_die "no copy of Postfix's sendmail"
+	CONF_SENDMAIL=$T/postfix-sendmail
+	mkconf
+	timeout 60 useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin "$GWUSER" >>"$T/pf.log" 2>&1 ||
+	    pf_die "useradd $GWUSER fails"
+	cp "$T/conf" /etc/pgpsendmail.conf
+	chmod 644 /etc/pgpsendmail.conf "$T/keymap" "$T/sys"/*.kbx "$T/sys"/*.gpg 2>/dev/null
+	chmod 755 "$T/sys"
+}
 
 # gw_apply FILE: FILE's main.cf lines with postconf -e; its master.cf
 # entries added whole, or for a service master.cf has, its -o lines added
@@ -53,6 +74,9 @@ gw_apply() {
 }
 
 gw_setup() {
+	[ -x /usr/bin/python3 ] || pf_cannot "/usr/bin/python3 is not installed"
+	/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
+	    pf_cannot "python3-aiosmtpd is not installed"
 	pf_setup alice bob carol dave erin
 	for nm in rx1 rx2 rx3; do
 		mkkey "$nm" "$nm@$RDOM" || pf_die "no key for $nm"
@@ -71,22 +95,8 @@ EOF_
 	[ -s "$T/sink/port" ] || pf_die "the SMTP sink does not start"
 	port=$(cat "$T/sink/port")
 
-	# The gateway's user, config and keyring, as a site has them.  The config
-	# names a copy of Postfix's sendmail: a package test that installs
-	# pgpsendmail over /usr/sbin/sendmail meanwhile cannot change it.
-	for f in "$PF_SENDMAIL" /usr/sbin/sendmail.real /usr/sbin/sendmail; do
-		[ -f "$f" ] && ! grep -q pgpsendmail "$f" && cp -p "$f" "$T/postfix-sendmail" && break
-	done
-	[ -x "$T/postfix-sendmail" ] || pf_die "no copy of Postfix's sendmail"
-	CONF_SENDMAIL=$T/postfix-sendmail
-	mkconf
-	timeout 60 useradd --system --no-create-home --home-dir /nonexistent \
-	    --shell /usr/sbin/nologin "$GWUSER" >>"$T/pf.log" 2>&1 ||
-	    pf_die "useradd $GWUSER fails"
-	cp "$T/conf" /etc/pgpsendmail.conf
-	chmod 644 /etc/pgpsendmail.conf "$T/keymap" "$T/sys"/*.kbx "$T/sys"/*.gpg 2>/dev/null
-	chmod 755 "$T/sys"
-
+	# The gateway's user, config and keyring, as a site has them
+	gw_filter_user
 	gw_apply "$ABS/gateway/postfix.cf" >"$T/apply.log" 2>&1 ||
 	    pf_die "gateway/postfix.cf does not apply"
 	printf '%s smtp:[127.0.0.1]:%s\n' "$RDOM" "$port" >/etc/postfix/transport
