@@ -228,8 +228,9 @@ status(const struct conf *c, int ws, char *tail, char *err, size_t errlen)
  * if we die while it runs, it dies before it commits, and so never
  * delivers what our queue still holds; if it goes the config's timeout
  * without progress (reading the message, saying something), it is
- * killed.  who: ", run as NAME," or "".  A sendmail killed at its
- * deadline gives EX_TEMPFAIL.
+ * killed, and so it is, progress or not, once it has run the config's
+ * within (the gateway's deadline).  who: ", run as NAME," or "".  A
+ * sendmail killed at its deadline gives EX_TEMPFAIL.
  */
 static int
 guarded(const struct conf *c, const char **av, const int *fds,
@@ -240,12 +241,16 @@ guarded(const struct conf *c, const char **av, const int *fds,
 	int	ws, r;
 
 	r = run_guarded(c->sendmail[0], av, env, fds, 3, as, c->timeout,
-	    out, tail, sizeof(tail), &ws);
+	    c->within, out, tail, sizeof(tail), &ws);
 	if (r == -1)
 		return notrun(c, errno, err, errlen);
 	if (r == 1) {
 		snprintf(what, sizeof(what), "%s%s", c->sendmail[0], who);
-		run_expired(err, errlen, what, c->timeout);
+		if (c->within > 0)
+			snprintf(err, errlen, "%s did not finish within the "
+			    "transaction's time", what);
+		else
+			run_expired(err, errlen, what, c->timeout);
 		return EX_TEMPFAIL;
 	}
 	return status(c, ws, tail, err, errlen);

@@ -15,7 +15,8 @@
  *		no -f, the real sendmail chooses), for the recipients
  *		given, and wait; EX_OK, or a sysexit with err set:
  *		EX_TEMPFAIL when it was killed for having gone the config's
- *		timeout without progress (never to be our exit status).  It is killed too,
+ *		timeout without progress, or for having run the config's
+ *		within (never to be our exit status).  It is killed too,
  *		through a guard (run_guarded), if we die while it runs, so
  *		that it never delivers what our queue still holds.  With
  *		as other than (uid_t)-1, root runs it as that user, in a

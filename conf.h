@@ -38,6 +38,9 @@ struct conf {
 	long long lifetime;	/* seconds an entry may wait in the queue */
 	int	  timeout;	/* seconds a child (gpg, the real sendmail)
 				   may go without progress */
+	int	  within;	/* not from the file: seconds the real
+				   sendmail may run, progress or not (the
+				   gateway's deadline); 0 no bound */
 	int	  compress;	/* -1 gpg's default, 0 none, 1-9 a level */
 	long long expirywarn;	/* s: a key that stops working this soon is
 				   named (--key-report, -bv, the log line) */

@@ -120,10 +120,11 @@ mailparams(struct txn *t, char *p)
 
 	for (w = strtok(p, " "); w != NULL; w = strtok(NULL, " ")) {
 		if ((v = param(w, "SIZE")) != NULL) {
-			size = strtonum(v, 0, LLONG_MAX, &err);
-			if (err != NULL && size == 0 && strspn(v,
-			    "0123456789") != strlen(v))
+			/* 1*20DIGIT (RFC 1870); more than we take is 552. */
+			if (v[0] == '\0' || strspn(v, "0123456789") !=
+			    strlen(v))
 				return "501 5.5.4 SIZE: a number";
+			size = strtonum(v, 0, LLONG_MAX, &err);
 			if (err != NULL || size > GW_MAXSIZE)
 				return "552 5.3.4 message too big for "
 				    "pgpsendmail --gateway";

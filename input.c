@@ -109,9 +109,16 @@ normalize(struct input *in, char *buf, size_t len, int eof)
 				break;
 			}
 			if (rem == 1 || (rem == 2 && buf[i + 1] == '\r')) {
-				if (eof)
-					in->done = in->dotted = 1;
-				else {
+				/*
+				 * A "." cut short by the end of the input
+				 * ends a message read from a file, but an
+				 * SMTP client that sent no CRLF after it
+				 * has not finished: it will try again.
+				 */
+				if (eof) {
+					in->done = 1;
+					in->dotted = !in->smtp;
+				} else {
 					memcpy(in->hold, buf + i, rem);
 					in->nhold = rem;
 				}

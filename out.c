@@ -561,7 +561,7 @@ sendeach(struct msg *m, struct outputs *o, struct output *out)
 		snprintf(m->err, sizeof(m->err), "not handed on: the "
 		    "transaction's %d s are up", m->conf->timeout);
 	else {
-		c.timeout = (int)left;
+		c.timeout = c.within = (int)left;
 		ex = backend_send(&c, m->fopt ? m->sender : NULL, o->opts,
 		    o->nopts, out->fd, out->base, out->rcpt, out->nrcpt,
 		    (uid_t)-1, m->err, sizeof(m->err));

@@ -332,6 +332,10 @@ clocks(struct run_child *c, size_t nc, const struct run_io *io, size_t nio,
 		}
 		if (c[i].pidfd == -1)
 			*wait = shorter(*wait, NOPIDFD);
+		if (c[i].until > 0 && (left = c[i].until - t) <= 0)
+			return RUN_TIMEOUT;
+		if (c[i].until > 0)
+			*wait = shorter(*wait, left);
 		if (timeout <= 0 || waitsonus(i, io, nio))
 			continue;
 		if ((left = c[i].last + timeout * 1000LL - t) <= 0)
@@ -662,8 +666,8 @@ reports(struct run_io *io, void *arg)
 
 int
 run_guarded(const char *path, const char *const *av, char *const *env,
-    const int *fds, int nfds, const struct run_as *as, int timeout, int out,
-    char *tail, size_t tailcap, int *ws)
+    const int *fds, int nfds, const struct run_as *as, int timeout, int within,
+    int out, char *tail, size_t tailcap, int *ws)
 {
 	struct run_child	c;
 	struct run_io		io[2];
@@ -690,6 +694,7 @@ run_guarded(const char *path, const char *const *av, char *const *env,
 	memset(&c, 0, sizeof(c));
 	c.pid = g;
 	c.seekfd = nfds > 0 ? fds[0] : -1;
+	c.until = within > 0 ? now_ms() + within * 1000LL : 0;
 	gd.c = &c;
 	gd.how = -1;
 	memset(io, 0, sizeof(io));

@@ -33,7 +33,7 @@
  *		should we die before the program ends; and we SIGKILL it
  *		through run_loop once it has made no progress (no output on
  *		out, no move of the offset of the file fds[0]) for timeout
- *		seconds.  Meanwhile what arrives on out (-1: no such
+ *		seconds, or (within > 0) once it has run within seconds.  Meanwhile what arrives on out (-1: no such
  *		descriptor) is kept in tail (cap tailcap).  0 with *ws its
  *		wait status; 1 if it was killed at its deadline; -1 with
  *		errno set (the exec's errno if it could not be run)
@@ -75,6 +75,8 @@ struct run_child {
 	int		 pidfd;
 	int		 exited;	/* its pidfd says so: to reap */
 	long long	 last;	/* ms: its last progress */
+	long long	 until;	/* ms, CLOCK_MONOTONIC: stopped then, progress
+				   or not; 0 never */
 	off_t		 off;	/* of seekfd, then */
 };
 
@@ -110,7 +112,8 @@ pid_t	run_spawn(const char *path, const char *const *av, char *const *env,
 	    const int *fds, int nfds);
 int	run_guarded(const char *path, const char *const *av,
 	    char *const *env, const int *fds, int nfds, const struct run_as *,
-	    int timeout, int out, char *tail, size_t tailcap, int *ws);
+	    int timeout, int within, int out, char *tail, size_t tailcap,
+	    int *ws);
 void	run_expired(char *err, size_t errlen, const char *what, int timeout);
 void	run_describe(char *err, size_t errlen, const char *what, int ws,
 	    char *tail);
