@@ -414,15 +414,8 @@ gateway_serve(struct msg *m, struct input *in)
 			txnreset(&t);
 			mail = 0;
 			smtp_reply("250 2.0.0 Ok");
-		} else if (strcasecmp(line, "NOOP") == 0)
-			smtp_reply("250 2.0.0 Ok");
-		else if (strcasecmp(line, "VRFY") == 0)
-			smtp_reply("252 2.5.2 cannot VRFY; send some mail");
-		else if (strcasecmp(line, "QUIT") == 0) {
-			smtp_reply("221 2.0.0 Bye");
+		} else if (smtp_other(line))
 			break;
-		} else
-			smtp_reply("500 5.5.2 command not recognized");
 	}
 	msg_reset(m);
 	free(t.order);

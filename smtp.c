@@ -35,6 +35,21 @@ smtp_reply(const char *fmt, ...)
 	fflush(stdout);
 }
 
+int
+smtp_other(const char *line)
+{
+	if (strcasecmp(line, "NOOP") == 0)
+		smtp_reply("250 2.0.0 Ok");
+	else if (strcasecmp(line, "VRFY") == 0)
+		smtp_reply("252 2.5.2 cannot VRFY; send some mail");
+	else if (strcasecmp(line, "QUIT") == 0) {
+		smtp_reply("221 2.0.0 Bye");
+		return 1;
+	} else
+		smtp_reply("500 5.5.2 command not recognized");
+	return 0;
+}
+
 char *
 smtp_path(char *arg, const char *kw)
 {
@@ -148,15 +163,8 @@ smtp_serve(struct msg *m, struct input *in)
 			msg_reset(m);
 			mail = 0;
 			smtp_reply("250 2.0.0 Ok");
-		} else if (strcasecmp(line, "NOOP") == 0)
-			smtp_reply("250 2.0.0 Ok");
-		else if (strcasecmp(line, "VRFY") == 0)
-			smtp_reply("252 2.5.2 cannot VRFY; send some mail");
-		else if (strcasecmp(line, "QUIT") == 0) {
-			smtp_reply("221 2.0.0 Bye");
+		} else if (smtp_other(line))
 			return EX_OK;
-		} else
-			smtp_reply("500 5.5.2 command not recognized");
 	}
 	return EX_OK;
 }

@@ -8,6 +8,8 @@
  * smtp_path	of "FROM:<addr> params" (kw "FROM:", or "TO:"), the addr
  *		inside the brackets, the '>' made a NUL (the parameters
  *		follow it), or NULL if malformed
+ * smtp_other	answer NOOP, VRFY, QUIT or a command not known, alike in
+ *		SMTP and LMTP; 1 after QUIT (the dialogue ends), else 0
  */
 #ifndef SMTP_H
 #define SMTP_H
@@ -19,5 +21,6 @@ int	smtp_serve(struct msg *, struct input *);
 void	smtp_reply(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 char	*smtp_path(char *arg, const char *kw);
+int	smtp_other(const char *line);
 
 #endif
