@@ -224,7 +224,8 @@ outcomes(struct msg *m, struct txn *t, int ex, int toobig, size_t upto)
 			st = "sent";
 			smtp_reply("250 2.0.0 <%s> Ok: encrypted and handed "
 			    "on", r->addr);
-		} else if (ex == EX_OK && r->fate == FATE_REFUSED) {
+		} else if (r->fate == FATE_REFUSED) {
+			/* For good, whatever became of the others. */
 			st = "refused";
 			smtp_reply("550 5.7.1 %s", buf);
 		} else {
