@@ -273,6 +273,7 @@ data(struct msg *m, struct input *in, struct txn *t)
 	passon(t);
 	m->pass = &t->pass;
 	m->deadline = (long long)time(NULL) + m->conf->timeout;
+	m->g.deadline = m->deadline;	/* gpg, too, ends by then */
 	ex = msg_send(m);
 	toobig = in->toobig;
 	in->limit = 0;		/* the rest is read, and dropped */

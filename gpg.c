@@ -56,6 +56,17 @@ baseargs(const struct gpg *g, const char **av)
 	return n;
 }
 
+/* Why a gpg was killed: its deadline, or no progress for timeout s. */
+static void
+expired(const struct gpg *g, char *err, size_t errlen, const char *what)
+{
+	if (g->deadline != 0 && (long long)time(NULL) >= g->deadline)
+		snprintf(err, errlen, "%s did not finish within the "
+		    "transaction's %d s", what, g->timeout);
+	else
+		run_expired(err, errlen, what, g->timeout);
+}
+
 static void
 closep(int *fd)
 {
@@ -650,6 +661,7 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 	memset(&ch, 0, sizeof(ch));
 	ch.pid = ch.pgrp = pid;
 	ch.seekfd = -1;
+	ch.until = run_until(g->deadline);
 	memset(io, 0, sizeof(io));
 	for (i = 0; i < 3; i++) {
 		io[i].fd = fd[i + 1];
@@ -670,7 +682,7 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(ENOMEM));
 		rc = GPG_EOS;
 	} else if (r == RUN_TIMEOUT) {
-		run_expired(err, errlen, "gpg --list-keys", g->timeout);
+		expired(g, err, errlen, "gpg --list-keys");
 		rc = GPG_ERUN;
 	} else if (r != RUN_DONE) {
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(e));
@@ -924,6 +936,7 @@ startjob(const struct gpg *g, struct gpgjob *j, struct run_child *ch,
 		return -1;
 	}
 	ch->pid = ch->pgrp = pid;
+	ch->until = run_until(g->deadline);
 	for (i = 0; i < J_FDS; i++)
 		io[i].fd = fd[i];
 	return 0;
@@ -1173,7 +1186,7 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	 */
 	r = run_loop(p.ch, n, p.io, J_FDS * n, g->timeout, nextchunk, &p);
 	if (r == RUN_TIMEOUT) {
-		run_expired(err, errlen, "gpg", g->timeout);
+		expired(g, err, errlen, "gpg");
 		rc = GPG_ERUN;
 	} else if (r == RUN_STOPPED)
 		rc = p.rc;

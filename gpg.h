@@ -47,6 +47,8 @@ struct gpg {
 	const char	*signkey;	/* sign with it too, or NULL */
 	int		 compress;	/* -1 gpg's default, 0 none, 1-9 */
 	int		 timeout;	/* s without progress before it is killed */
+	long long	 deadline;	/* time(): killed then, progress or not
+					   (the gateway's transaction); 0 none */
 };
 
 /*
