@@ -631,7 +631,11 @@ decrypt(struct msg *m, struct border *b)
 
 	if (gpg_secretkeys(&m->g, &b->keys, &b->nkeys, m->err,
 	    sizeof(m->err)) != GPG_OK) {
-		msg_fail(m, "the transport keys: %s", m->err);
+		/* Its agent lists the secret keys: is that what failed? */
+		if (gpg_agent(&m->g, NULL, m->err, sizeof(m->err)) == GPG_OK)
+			msg_fail(m, "the transport keys: %s", m->err);
+		else
+			msg_fail(m, "%s", m->err);
 		return EX_TEMPFAIL;
 	}
 	memset(&d, 0, sizeof(d));

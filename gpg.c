@@ -1664,7 +1664,10 @@ gpg_agent(const struct gpg *g, const char *grip, char *err, size_t errlen)
 		    "gpg-connect-agent");
 	if (slash == NULL || access(path, X_OK) == -1)
 		snprintf(path, sizeof(path), "/usr/bin/gpg-connect-agent");
-	snprintf(cmd, sizeof(cmd), "HAVEKEY %s", grip);
+	if (grip != NULL)
+		snprintf(cmd, sizeof(cmd), "HAVEKEY %s", grip);
+	else
+		snprintf(cmd, sizeof(cmd), "GETINFO version");
 	av[0] = "gpg-connect-agent";
 	av[1] = "--homedir";
 	av[2] = g->transport;

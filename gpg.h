@@ -158,7 +158,8 @@ const char	*gpg_invrecp(int reason);
  *		the plaintext appended to outfd, at most max bytes (then
  *		stopped: toobig); what gpg said in the gpgdec
  * gpg_agent	does the transport home's gpg-agent run (started if need
- *		be, as gpg would) and hold the key of keygrip grip?  GPG_OK;
+ *		be, as gpg would) and hold the key of keygrip grip (NULL:
+ *		does it run at all)?  GPG_OK;
  *		GPG_EKEY if it runs without that key; GPG_ERUN if it cannot
  *		be reached or started
  */
