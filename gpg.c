@@ -1246,6 +1246,10 @@ gpg_transport(struct gpg *g, const char *home)
 	if ((size_t)snprintf(g->keyring, sizeof(g->keyring), "%s/pubring.kbx",
 	    g->home) >= sizeof(g->keyring))
 		return -1;
+	/* A keyring of GnuPG 1's format, where there is no keybox. */
+	if (access(g->keyring, F_OK) == -1)
+		snprintf(g->keyring, sizeof(g->keyring), "%s/pubring.gpg",
+		    g->home);
 	return 0;
 }
 

@@ -148,7 +148,8 @@ const char	*gpg_invrecp(int reason);
  * The receiving border (border.c): the transport home's keys, and
  * decryption with them.
  *
- * gpg_transport	set g->transport and g->keyring (home's pubring.kbx);
+ * gpg_transport	set g->transport and g->keyring (home's pubring.kbx, or
+ *		its pubring.gpg where there is no pubring.kbx);
  *		-1 if the path is too long
  * gpg_secretkeys	one --list-secret-keys run in the transport home: each
  *		key or subkey that can encrypt, with its key ID, fingerprint,
