@@ -381,24 +381,36 @@ peersigned(struct msg *m, const struct hdr *ih, const struct gpgdec *d,
 	return nfrom == 0 ? "no From in the protected header" : NULL;
 }
 
+/* Append n bytes of s to w, of length *len (room made by the caller). */
+static void
+put(char *w, size_t *len, const char *s, size_t n)
+{
+	memcpy(w + *len, s, n);
+	*len += n;
+}
+
 /*
  * Content-Type field i of h, without the parameters that mark it as a
  * protected header (RFC 9788: hp, protected-headers), into fd: a header
- * that is not verified must not look like one.  0, or -1 (errno set).
+ * that is not verified must not look like one.  Each ';' may become "; ",
+ * so the new field needs at most twice the value, and the name, and the
+ * LF.  0, or -1 (errno set).
  */
 static int
 unmarked(int fd, const struct hdr *h, size_t i)
 {
+	static const char name[] = "Content-Type: ";
 	char	*v, *w, *p, *start;
+	size_t	 len = 0;
 	int	 q = 0, r;
 
 	if ((v = hdr_value(h, i)) == NULL)
 		return -1;
-	if ((w = malloc(strlen(v) + 32)) == NULL) {
+	if ((w = malloc(sizeof(name) + 2 * strlen(v) + 1)) == NULL) {
 		free(v);
 		return -1;
 	}
-	strlcpy(w, "Content-Type: ", strlen(v) + 32);
+	put(w, &len, name, sizeof(name) - 1);
 	for (start = p = v;; p++) {
 		if (*p == '"' && (p == v || p[-1] != '\\'))
 			q = !q;
@@ -406,23 +418,20 @@ unmarked(int fd, const struct hdr *h, size_t i)
 			continue;
 		while (*start == ' ' || *start == '\t')
 			start++;
-		if (start != v && (strncasecmp(start, "hp=", 3) == 0 ||
-		    strncasecmp(start, "protected-headers=", 18) == 0)) {
-			if (*p == '\0')
-				break;
-			start = p + 1;
-			continue;
+		if (start == v || (strncasecmp(start, "hp=", 3) != 0 &&
+		    strncasecmp(start, "protected-headers=", 18) != 0)) {
+			if (start != v)
+				put(w, &len, "; ", 2);
+			put(w, &len, start, p - start);
 		}
-		if (start != v)
-			strlcat(w, "; ", strlen(v) + 32);
-		strncat(w, start, p - start);
 		if (*p == '\0')
 			break;
 		start = p + 1;
 	}
-	strlcat(w, "\n", strlen(v) + 32);
-	r = fd_write(fd, w, strlen(w));
-	explicit_bzero(w, strlen(w));
+	put(w, &len, "\n", 1);
+	r = fd_write(fd, w, len);
+	explicit_bzero(w, len);
+	explicit_bzero(v, strlen(v));
 	free(w);
 	free(v);
 	return r;
