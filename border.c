@@ -336,19 +336,66 @@ ourkey(const struct border *b, const char *id)
 	return NULL;
 }
 
+/* What the protected header's sender fields say of the signer. */
+struct vouch {
+	const char	*signer;	/* VALIDSIG's primary fingerprint */
+	char		 domain[ADDR_MAX + 1];	/* of the first From */
+	size_t		 nfrom;
+	int		 cfgerr;	/* the peers file is unfit */
+	char		 why[ERRLEN];	/* why not verified */
+};
+
 /*
- * The inner header's From addresses each of a domain for which the peers
- * file lists the signer: NULL, or why not (in why).
+ * Is every address of field i of ih of a domain for which the peers file
+ * lists v->signer?  1, or 0 with v->why (and v->cfgerr) set.  A field
+ * whose list cannot be read to its end vouches for nothing: a mail reader
+ * may see an address there that the check never saw.
+ */
+static int
+vouched(struct msg *m, const struct hdr *ih, size_t i, struct vouch *v)
+{
+	struct addrlist	 al;
+	const char	*e = "out of memory";
+	char		 addr[ADDR_MAX + 1], buf[ADDR_MAX + 1], *val;
+	int		 r = 0, p = 1, from = hdr_is(ih, i, "From");
+
+	if ((val = hdr_value(ih, i)) == NULL) {
+		snprintf(v->why, sizeof(v->why), "a sender field that "
+		    "cannot be read: %s", e);
+		return 0;
+	}
+	addrlist_init(&al, val);
+	while (p == 1 && (r = addrlist_next(&al, addr, sizeof(addr), &e)) ==
+	    1) {
+		p = peers_listed(m->conf->peers, domainof(addr), v->signer,
+		    v->why, sizeof(v->why));
+		if (p == 0)
+			snprintf(v->why, sizeof(v->why), "signed by %s, not a "
+			    "peer key of %s", v->signer, safestr(domainof(addr),
+			    buf, sizeof(buf)));
+		if (p == 1 && from && v->nfrom++ == 0)
+			strlcpy(v->domain, domainof(addr), sizeof(v->domain));
+	}
+	explicit_bzero(val, strlen(val));
+	free(val);
+	v->cfgerr = p == -1;
+	if (p == 1 && r == -1)
+		snprintf(v->why, sizeof(v->why), "a %s address that cannot "
+		    "be read: %s", from ? "From" : "Sender", e);
+	return p == 1 && r == 0;
+}
+
+/*
+ * Did a peer of the sender's domain sign: one good signature, and every
+ * From and Sender address of the inner header of a domain for which the
+ * peers file lists its key?  NULL, or why not (v->cfgerr set if it is the
+ * peers file's fault).
  */
 static const char *
 peersigned(struct msg *m, const struct hdr *ih, const struct gpgdec *d,
-    char *domain, size_t dlen, char *why, size_t wlen, int *cfgerr)
+    struct vouch *v)
 {
-	struct addrlist	 al;
-	const char	*e;
-	char		 addr[ADDR_MAX + 1], buf[ADDR_MAX + 1], *v;
-	size_t		 i, nfrom = 0;
-	int		 r;
+	size_t	i;
 
 	if (d->nsigs == 0)
 		return "no signature";
@@ -356,29 +403,12 @@ peersigned(struct msg *m, const struct hdr *ih, const struct gpgdec *d,
 	    d->signer[0] == '\0')
 		return d->nsigs > 1 ? "more than one signature" :
 		    "bad signature, or signed by a key not in the keyring";
-	for (i = 0; i < ih->n; i++) {
-		if (!hdr_is(ih, i, "From") || (v = hdr_value(ih, i)) == NULL)
-			continue;
-		addrlist_init(&al, v);
-		while (addrlist_next(&al, addr, sizeof(addr), &e) == 1) {
-			nfrom++;
-			r = peers_listed(m->conf->peers, domainof(addr),
-			    d->signer, why, wlen);
-			if (r == 1) {
-				strlcpy(domain, domainof(addr), dlen);
-				continue;
-			}
-			*cfgerr = r == -1;
-			if (r == 0)
-				snprintf(why, wlen, "signed by %s, not a peer "
-				    "key of %s", d->signer, safestr(
-				    domainof(addr), buf, sizeof(buf)));
-			free(v);
-			return why;
-		}
-		free(v);
-	}
-	return nfrom == 0 ? "no From in the protected header" : NULL;
+	v->signer = d->signer;
+	for (i = 0; i < ih->n; i++)
+		if ((hdr_is(ih, i, "From") || hdr_is(ih, i, "Sender")) &&
+		    !vouched(m, ih, i, v))
+			return v->why;
+	return v->nfrom == 0 ? "no From in the protected header" : NULL;
 }
 
 /* Append n bytes of s to w, of length *len (room made by the caller). */
@@ -449,11 +479,12 @@ build(struct msg *m, struct border *b, const struct gpgdec *d)
 	struct input	*pin;
 	struct hdr	 ih;
 	const struct hdr *oh = &m->h;
-	char		 domain[ADDR_MAX + 1], why[ERRLEN], fld[NOTELEN + 32];
+	struct vouch	 v;
+	char		 fld[NOTELEN + 32];
 	const char	*notv;
 	ssize_t		 n;
 	size_t		 i;
-	int		 r, cfgerr = 0;
+	int		 r;
 
 	memset(&ih, 0, sizeof(ih));
 	if ((pin = fromfile(m, b, b->plain)) == NULL)
@@ -470,18 +501,16 @@ build(struct msg *m, struct border *b, const struct gpgdec *d)
 		    m->host);
 		return EX_DATAERR;
 	}
-	domain[0] = '\0';
-	why[0] = '\0';
-	notv = peersigned(m, &ih, d, domain, sizeof(domain), why,
-	    sizeof(why), &cfgerr);
-	if (cfgerr) {
-		msg_fail(m, "%s", why);		/* the peers file is unfit */
+	memset(&v, 0, sizeof(v));
+	notv = peersigned(m, &ih, d, &v);
+	if (v.cfgerr) {
+		msg_fail(m, "%s", v.why);	/* the peers file is unfit */
 		hdr_free(&ih);
 		return EX_TEMPFAIL;
 	}
 	if (notv == NULL)
 		snprintf(b->note, sizeof(b->note), "decrypted at %s with key "
-		    "%s; signed by peer %s %s", m->host, d->deckey, domain,
+		    "%s; signed by peer %s %s", m->host, d->deckey, v.domain,
 		    d->signer);
 	else
 		snprintf(b->note, sizeof(b->note), "decrypted at %s with key "
