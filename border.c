@@ -411,6 +411,23 @@ peersigned(struct msg *m, const struct hdr *ih, const struct gpgdec *d,
 	return v->nfrom == 0 ? "no From in the protected header" : NULL;
 }
 
+/*
+ * A CR not before an LF ends a line for some mail readers (Python's email
+ * package among them) and for nobody else here: in the inner header it
+ * could hide a field from the checks ("Subject: x\rFrom: ceo@b.example").
+ * Each becomes a blank, so every reader sees the fields we checked.
+ */
+static void
+nobarecr(struct hdr *h)
+{
+	size_t	j;
+
+	for (j = 0; j < h->len; j++)
+		if (h->buf[j] == '\r' && (j + 1 == h->len ||
+		    h->buf[j + 1] != '\n'))
+			h->buf[j] = ' ';
+}
+
 /* Append n bytes of s to w, of length *len (room made by the caller). */
 static void
 put(char *w, size_t *len, const char *s, size_t n)
@@ -501,6 +518,7 @@ build(struct msg *m, struct border *b, const struct gpgdec *d)
 		    m->host);
 		return EX_DATAERR;
 	}
+	nobarecr(&ih);
 	memset(&v, 0, sizeof(v));
 	notv = peersigned(m, &ih, d, &v);
 	if (v.cfgerr) {
