@@ -21,9 +21,11 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -673,6 +675,27 @@ failure(struct msg *m, struct border *b, const struct gpgdec *d,
 }
 
 /*
+ * Was gpg killed from outside (the OOM killer, an admin, a shutdown)?
+ * Then nothing is known of the message yet: try later (m->err set).  A
+ * gpg that crashes on it, or that we stopped at decrypt-max-size, is
+ * not that.
+ */
+static int
+killed(struct msg *m, const struct gpgdec *d, const char *what)
+{
+	int	sig;
+
+	if (d->toobig || !WIFSIGNALED(d->ws))
+		return 0;
+	sig = WTERMSIG(d->ws);
+	if (sig != SIGKILL && sig != SIGTERM && sig != SIGINT &&
+	    sig != SIGHUP)
+		return 0;
+	msg_fail(m, "%s: gpg was killed (signal %d)", what, sig);
+	return 1;
+}
+
+/*
  * Decrypt if it is ours: EX_OK (b->dec made), EX_NOINPUT (not ours: pass
  * it on as it came), EX_DATAERR (a lasting failure: b->note says it),
  * EX_TEMPFAIL (m->err says it).
@@ -702,6 +725,8 @@ decrypt(struct msg *m, struct border *b)
 		msg_fail(m, "listing the recipients: %s", m->err);
 		return EX_TEMPFAIL;
 	}
+	if (killed(m, &d, "listing the recipients"))
+		return EX_TEMPFAIL;
 	for (i = 0; i < d.nencto && k == NULL; i++) {
 		k = ourkey(b, d.encto[i]);
 		wild |= strcmp(d.encto[i], "0000000000000000") == 0;
@@ -728,6 +753,8 @@ decrypt(struct msg *m, struct border *b)
 		msg_fail(m, "decrypting: %s", m->err);
 		return EX_TEMPFAIL;
 	}
+	if (killed(m, &d, "decrypting"))
+		return EX_TEMPFAIL;
 	if (d.toobig) {
 		snprintf(b->note, sizeof(b->note), "not decrypted at %s: the "
 		    "plaintext is over %lld bytes (decrypt-max-size)", m->host,
