@@ -430,6 +430,21 @@ nobarecr(struct hdr *h)
 			h->buf[j] = ' ';
 }
 
+/* The header section of the decrypted copy, as it is written. */
+struct hw {
+	int	fd;
+	size_t	bytes, fields;
+};
+
+/* One field (n bytes with its LF) onto the header.  0, or -1. */
+static int
+hput(struct hw *w, const char *p, size_t n)
+{
+	w->bytes += n;
+	w->fields++;
+	return fd_write(w->fd, p, n);
+}
+
 /* Append n bytes of s to w, of length *len (room made by the caller). */
 static void
 put(char *w, size_t *len, const char *s, size_t n)
@@ -446,7 +461,7 @@ put(char *w, size_t *len, const char *s, size_t n)
  * LF.  0, or -1 (errno set).
  */
 static int
-unmarked(int fd, const struct hdr *h, size_t i)
+unmarked(struct hw *hw, const struct hdr *h, size_t i)
 {
 	static const char name[] = "Content-Type: ";
 	char	*v, *w, *p, *start;
@@ -478,7 +493,7 @@ unmarked(int fd, const struct hdr *h, size_t i)
 		start = p + 1;
 	}
 	put(w, &len, "\n", 1);
-	r = fd_write(fd, w, len);
+	r = hput(hw, w, len);
 	explicit_bzero(w, len);
 	explicit_bzero(v, strlen(v));
 	free(w);
@@ -487,22 +502,55 @@ unmarked(int fd, const struct hdr *h, size_t i)
 }
 
 /*
- * The decrypted message into b->dec.  Verified: the outer trace fields,
- * then the inner (protected) header without its HP-Outer fields.  Not:
- * the outer header without its Content-* fields, then the inner's.  Our
- * field, the empty line, the inner body.
+ * The header of the decrypted message into hw.  Verified: the outer
+ * trace fields, then the inner (protected) header without its HP-Outer
+ * fields.  Not: the outer header without its Content-* fields, then the
+ * inner's.  Our field, note, last.  0, or -1 (errno set).
+ */
+static int
+writehead(struct hw *hw, const struct hdr *oh, const struct hdr *ih,
+    int verified, const char *note)
+{
+	char	fld[NOTELEN + 32];
+	size_t	i;
+
+	for (i = 0; i < oh->n; i++) {
+		if (verified ? !(hdr_is(oh, i, "Received") ||
+		    hdr_is(oh, i, "Return-Path")) : iscontent(oh, i))
+			continue;
+		if (hput(hw, oh->buf + oh->f[i].off, oh->f[i].len) == -1)
+			return -1;
+	}
+	for (i = 0; i < ih->n; i++) {
+		if (hdr_is(ih, i, BORDER_FIELD) || hdr_is(ih, i, "HP-Outer") ||
+		    (!verified && !iscontent(ih, i)))
+			continue;
+		if (!verified && hdr_is(ih, i, "Content-Type")) {
+			if (unmarked(hw, ih, i) == -1)
+				return -1;
+			continue;
+		}
+		if (hput(hw, ih->buf + ih->f[i].off, ih->f[i].len) == -1)
+			return -1;
+	}
+	snprintf(fld, sizeof(fld), "%s: %s\n", BORDER_FIELD, note);
+	return hput(hw, fld, strlen(fld));
+}
+
+/*
+ * The decrypted message into b->dec: its header (writehead), the empty
+ * line, the inner body.  A header that would be over hdr_read's bounds
+ * when the copy is read back is a lasting failure (EX_DATAERR, b->note).
  */
 static int
 build(struct msg *m, struct border *b, const struct gpgdec *d)
 {
 	struct input	*pin;
 	struct hdr	 ih;
-	const struct hdr *oh = &m->h;
+	struct hw	 hw;
 	struct vouch	 v;
-	char		 fld[NOTELEN + 32];
 	const char	*notv;
 	ssize_t		 n;
-	size_t		 i;
 	int		 r;
 
 	memset(&ih, 0, sizeof(ih));
@@ -540,37 +588,25 @@ build(struct msg *m, struct border *b, const struct gpgdec *d)
 		hdr_free(&ih);
 		return EX_TEMPFAIL;
 	}
-	for (i = 0; i < oh->n; i++) {
-		if (notv == NULL ? !(hdr_is(oh, i, "Received") ||
-		    hdr_is(oh, i, "Return-Path")) : iscontent(oh, i))
-			continue;
-		if (fd_write(b->dec, oh->buf + oh->f[i].off, oh->f[i].len) ==
-		    -1)
-			goto werr;
-	}
-	for (i = 0; i < ih.n; i++) {
-		if (hdr_is(&ih, i, BORDER_FIELD) || hdr_is(&ih, i, "HP-Outer") ||
-		    (notv != NULL && !iscontent(&ih, i)))
-			continue;
-		if (notv != NULL && hdr_is(&ih, i, "Content-Type")) {
-			if (unmarked(b->dec, &ih, i) == -1)
-				goto werr;
-			continue;
-		}
-		if (fd_write(b->dec, ih.buf + ih.f[i].off, ih.f[i].len) == -1)
-			goto werr;
-	}
-	snprintf(fld, sizeof(fld), "%s: %s\n\n", BORDER_FIELD, b->note);
-	if (fd_write(b->dec, fld, strlen(fld)) == -1 || (ih.bodystartlen > 0 &&
+	memset(&hw, 0, sizeof(hw));
+	hw.fd = b->dec;
+	if (writehead(&hw, &m->h, &ih, notv == NULL, b->note) == -1 ||
+	    fd_write(b->dec, "\n", 1) == -1 || (ih.bodystartlen > 0 &&
 	    fd_write(b->dec, ih.bodystart, ih.bodystartlen) == -1))
 		goto werr;
+	hdr_free(&ih);
+	if (hw.bytes >= HDR_MAXBYTES || hw.fields >= HDR_MAXFIELDS) {
+		snprintf(b->note, sizeof(b->note), "not decrypted at %s: the "
+		    "header section would be too large (over %d bytes or %d "
+		    "fields)", m->host, HDR_MAXBYTES, HDR_MAXFIELDS);
+		return EX_DATAERR;
+	}
 	while ((n = input_fill(pin)) > 0) {
 		if (fd_write(b->dec, pin->p, n) == -1)
 			goto werr;
 		pin->p += n;
 		pin->n = 0;
 	}
-	hdr_free(&ih);
 	if (n == -1) {
 		msg_fail(m, "reading the plaintext: %s", strerror(errno));
 		return EX_TEMPFAIL;
@@ -592,19 +628,22 @@ pass(struct msg *m, struct border *b, int fd, const char *note)
 {
 	char	fld[NOTELEN];
 	size_t	i;
-	int	ex = EX_OK;
+	int	ex = EX_OK, r;
 
 	hdr_free(&m->h);
 	if ((m->in = fromfile(m, b, fd)) == NULL)
 		ex = EX_TEMPFAIL;
-	else if (hdr_read(&m->h, m->in) != HDR_OK) {
-		msg_fail(m, "reading a copy back: %s", strerror(errno));
+	else if ((r = hdr_read(&m->h, m->in)) != HDR_OK) {
+		msg_fail(m, "reading a copy back: %s", r == HDR_EREAD ?
+		    strerror(errno) : "its header section is too large");
 		ex = EX_TEMPFAIL;
-	} else if (note != NULL && hdr_add(&m->h, BORDER_FIELD, note) == -1) {
-		msg_fail(m, "header section too large");
-		ex = EX_TEMPFAIL;
-	} else
+	} else {
+		/* A header with no room for it goes on without it. */
+		if (note != NULL && hdr_add(&m->h, BORDER_FIELD, note) == -1)
+			syslog(LOG_NOTICE, "border: from=<%s> no room in the "
+			    "header section for: %s", m->sender, note);
 		ex = out_make(m);
+	}
 	if (ex != EX_OK) {
 		safestr(m->err, fld, sizeof(fld));
 		for (i = 0; i < m->nr; i++)
