@@ -1560,6 +1560,8 @@ decstatus(void *arg_, char *line)
 		d->failed = 1;
 	else if (strcmp(kw, "BADMDC") == 0)
 		d->failed = d->badmdc = 1;
+	else if (strcmp(kw, "ERROR") == 0 && strncmp(arg, "proc_pkt.", 9) == 0)
+		d->failed = 1;	/* a packet refused: the rest left out */
 	else if (strcmp(kw, "DECRYPTION_INFO") == 0) {
 		if (stfield(arg, 0, f, sizeof(f)) != NULL && strcmp(f, "0") == 0)
 			d->nomdc = 1;

@@ -183,7 +183,8 @@ struct gpgdec {
 	size_t	 nencto;
 	char	 deckey[FPRLEN + 1];	/* DECRYPTION_KEY: the primary key's */
 	int	 okay;		/* DECRYPTION_OKAY */
-	int	 failed;	/* DECRYPTION_FAILED, BADMDC, FAILURE */
+	int	 failed;	/* DECRYPTION_FAILED, BADMDC, FAILURE,
+			   ERROR proc_pkt.* */
 	int	 badmdc;
 	int	 nomdc;		/* DECRYPTION_INFO says: no MDC */
 	int	 noseckey;	/* NO_SECKEY */
