@@ -326,18 +326,6 @@ frompeer(struct msg *m)
 	return r;
 }
 
-/* Our key whose ID is id, or NULL. */
-static const struct gpgsecret *
-ourkey(const struct border *b, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < b->nkeys; i++)
-		if (strcasecmp(b->keys[i].keyid, id) == 0)
-			return &b->keys[i];
-	return NULL;
-}
-
 /* What the protected header's sender fields say of the signer. */
 struct vouch {
 	const char	*signer;	/* VALIDSIG's primary fingerprint */
@@ -743,9 +731,8 @@ static int
 decrypt(struct msg *m, struct border *b)
 {
 	struct gpgdec			 d;
-	const struct gpgsecret		*k = NULL;
-	size_t				 i;
-	int				 r, wild = 0;
+	const struct gpgsecret		*k;
+	int				 r;
 
 	if (gpg_secretkeys(&m->g, &b->keys, &b->nkeys, m->err,
 	    sizeof(m->err)) != GPG_OK) {
@@ -760,17 +747,16 @@ decrypt(struct msg *m, struct border *b)
 	d.infd = b->ct;
 	d.outfd = -1;
 	d.listonly = 1;
+	d.keys = b->keys;
+	d.nkeys = b->nkeys;
 	if (gpg_decrypt(&m->g, &d, m->err, sizeof(m->err)) != GPG_OK) {
 		msg_fail(m, "listing the recipients: %s", m->err);
 		return EX_TEMPFAIL;
 	}
 	if (killed(m, &d, "listing the recipients"))
 		return EX_TEMPFAIL;
-	for (i = 0; i < d.nencto && k == NULL; i++) {
-		k = ourkey(b, d.encto[i]);
-		wild |= strcmp(d.encto[i], "0000000000000000") == 0;
-	}
-	if (k == NULL && wild && b->nkeys > 0) {
+	k = d.ours;
+	if (k == NULL && d.wild && b->nkeys > 0) {
 		if ((r = frompeer(m)) == -1) {
 			msg_fail(m, "%s", m->err);
 			return EX_TEMPFAIL;

@@ -1539,6 +1539,7 @@ decstatus(void *arg_, char *line)
 {
 	struct gpgdec	*d = arg_;
 	char		*kw, *arg, f[FPRLEN + 1];
+	size_t		 i;
 
 	if (strncmp(line, "[GNUPG:] ", 9) != 0)
 		return;
@@ -1548,8 +1549,13 @@ decstatus(void *arg_, char *line)
 	else
 		arg = kw + strlen(kw);
 	if (strcmp(kw, "ENC_TO") == 0) {
-		if (d->nencto < DEC_MAXENCTO && stfield(arg, 0, f, 17) != NULL)
-			strlcpy(d->encto[d->nencto++], f, 17);
+		d->nencto++;
+		if (stfield(arg, 0, f, 17) == NULL)
+			return;
+		d->wild |= strcmp(f, "0000000000000000") == 0;
+		for (i = 0; i < d->nkeys && d->ours == NULL; i++)
+			if (strcasecmp(d->keys[i].keyid, f) == 0)
+				d->ours = &d->keys[i];
 	} else if (strcmp(kw, "DECRYPTION_KEY") == 0) {
 		if (stfield(arg, 1, f, sizeof(f)) != NULL)
 			strlcpy(d->deckey, f, sizeof(d->deckey));

@@ -155,7 +155,8 @@ const char	*gpg_invrecp(int reason);
  *		key or subkey that can encrypt, with its key ID, fingerprint,
  *		keygrip and primary key's fingerprint
  * gpg_decrypt	one --decrypt run (with listonly, --list-only: the ENC_TO
- *		lines, nothing decrypted) over the file infd from its start,
+ *		lines, each compared with the keys, however many; nothing
+ *		decrypted) over the file infd from its start,
  *		the plaintext appended to outfd, at most max bytes (then
  *		stopped: toobig); what gpg said in the gpgdec
  * gpg_agent	does the transport home's gpg-agent run (started if need
@@ -171,15 +172,16 @@ struct gpgsecret {
 	char	primary[FPRLEN + 1];
 };
 
-#define DEC_MAXENCTO	32	/* PKESKs kept of one message */
-
 struct gpgdec {
 	int	 infd;
 	int	 outfd;		/* -1 with listonly */
 	int	 listonly;
 	long long max;
+	const struct gpgsecret *keys;	/* ours, looked for in ENC_TO */
+	size_t	 nkeys;
 	/* what gpg said */
-	char	 encto[DEC_MAXENCTO][17];	/* ENC_TO key IDs */
+	const struct gpgsecret *ours;	/* the first ENC_TO of those keys */
+	int	 wild;		/* an ENC_TO for a wildcard (hidden) key */
 	size_t	 nencto;
 	char	 deckey[FPRLEN + 1];	/* DECRYPTION_KEY: the primary key's */
 	int	 okay;		/* DECRYPTION_OKAY */
