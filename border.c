@@ -209,34 +209,63 @@ fromfile(struct msg *m, struct border *b, int fd)
 	return in;
 }
 
+/* Is the line held in s->pre, without its trailing blanks, line? */
+static int
+isline(struct scan *s, const char *line)
+{
+	while (s->prelen > 0 && (s->pre[s->prelen - 1] == ' ' ||
+	    s->pre[s->prelen - 1] == '\t' ||
+	    s->pre[s->prelen - 1] == '\r'))
+		s->prelen--;
+	return s->prelen == strlen(line) &&
+	    memcmp(s->pre, line, s->prelen) == 0;
+}
+
+/* The armor's bytes from run to end into s->fd, in one write. */
+static void
+scanput(struct scan *s, const char *run, const char *end)
+{
+	if (run != NULL && end > run && !s->werr &&
+	    fd_write(s->fd, run, end - run) == -1)
+		s->werr = errno;
+}
+
+/*
+ * n more bytes of the body: what lies between the first armor's BEGIN
+ * line and its END line (that one included) into s->fd, in runs, not a
+ * write a byte.
+ */
 static void
 scanbytes(struct scan *s, const char *p, size_t n)
 {
-	size_t	i;
+	const char	*end = p + n, *nl, *run = s->state == 1 ? p : NULL;
+	size_t		 k;
 
-	for (i = 0; i < n && !s->werr; i++) {
-		if (s->state == 1 && fd_write(s->fd, p + i, 1) == -1)
-			s->werr = errno;
-		if (p[i] != '\n') {
-			if (s->prelen < sizeof(s->pre))
-				s->pre[s->prelen++] = p[i];
-			continue;
-		}
-		while (s->prelen > 0 && (s->pre[s->prelen - 1] == ' ' ||
-		    s->pre[s->prelen - 1] == '\t' ||
-		    s->pre[s->prelen - 1] == '\r'))
-			s->prelen--;
-		if (s->state == 0 && s->prelen == strlen(ARMORBEGIN) &&
-		    memcmp(s->pre, ARMORBEGIN, s->prelen) == 0) {
+	while (p < end) {
+		nl = memchr(p, '\n', end - p);
+		k = (size_t)((nl != NULL ? nl : end) - p);
+		if (k > sizeof(s->pre) - s->prelen)
+			k = sizeof(s->pre) - s->prelen;
+		memcpy(s->pre + s->prelen, p, k);
+		s->prelen += k;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		if (s->state == 0 && isline(s, ARMORBEGIN)) {
 			s->state = 1;
 			if (fd_write(s->fd, ARMORBEGIN "\n",
 			    sizeof(ARMORBEGIN)) == -1)
 				s->werr = errno;
-		} else if (s->state == 1 && s->prelen == strlen(ARMOREND) &&
-		    memcmp(s->pre, ARMOREND, s->prelen) == 0)
+			run = p;
+		} else if (s->state == 1 && isline(s, ARMOREND)) {
 			s->state = 2;
+			scanput(s, run, p);
+			run = NULL;
+		}
 		s->prelen = 0;
 	}
+	if (s->state == 1)
+		scanput(s, run, end);
 }
 
 /*
