@@ -238,10 +238,12 @@ scanput(struct scan *s, const char *run, const char *end)
 static void
 scanbytes(struct scan *s, const char *p, size_t n)
 {
-	const char	*end = p + n, *nl, *run = s->state == 1 ? p : NULL;
+	const char	*end, *nl, *run = s->state == 1 ? p : NULL;
 	size_t		 k;
 
-	while (p < end) {
+	if (n == 0)
+		return;		/* p may be NULL */
+	for (end = p + n; p < end;) {
 		nl = memchr(p, '\n', end - p);
 		k = (size_t)((nl != NULL ? nl : end) - p);
 		if (k > sizeof(s->pre) - s->prelen)
