@@ -707,7 +707,7 @@ deliver(struct msg *m, struct border *b)
  */
 static int
 failure(struct msg *m, struct border *b, const struct gpgdec *d,
-    const struct gpgsecret *k)
+    const struct gpgsecret *k, int hidden)
 {
 	const char	*why;
 	char		 err[ERRLEN];
@@ -723,9 +723,12 @@ failure(struct msg *m, struct border *b, const struct gpgdec *d,
 			msg_fail(m, "%s", err);
 			return EX_TEMPFAIL;
 		}
+		/* gpg says no NO_SECKEY for a hidden recipient. */
 		why = r == GPG_EKEY ? "not our key after all (the agent "
 		    "holds no such key)" : d->noseckey ? "not our key after "
-		    "all (no secret key fits)" : "the data is damaged";
+		    "all (no secret key fits)" : hidden ? "not for a key of "
+		    "ours (none opens a hidden recipient's session key)" :
+		    "the data is damaged";
 	}
 	snprintf(b->note, sizeof(b->note), "not decrypted at %s: %s",
 	    m->host, why);
@@ -763,7 +766,7 @@ decrypt(struct msg *m, struct border *b)
 {
 	struct gpgdec			 d;
 	const struct gpgsecret		*k;
-	int				 r;
+	int				 r, hidden;
 
 	if (gpg_secretkeys(&m->g, &b->keys, &b->nkeys, m->err,
 	    sizeof(m->err)) != GPG_OK) {
@@ -787,6 +790,7 @@ decrypt(struct msg *m, struct border *b)
 	if (killed(m, &d, "listing the recipients"))
 		return EX_TEMPFAIL;
 	k = d.ours;
+	hidden = k == NULL;	/* tried as a hidden recipient */
 	if (k == NULL && d.wild && b->nkeys > 0) {
 		if ((r = frompeer(m)) == -1) {
 			msg_fail(m, "%s", m->err);
@@ -818,7 +822,7 @@ decrypt(struct msg *m, struct border *b)
 		return EX_DATAERR;
 	}
 	if (!d.okay || d.failed)
-		return failure(m, b, &d, k);
+		return failure(m, b, &d, k, hidden);
 	return build(m, b, &d);
 }
 
