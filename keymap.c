@@ -782,6 +782,12 @@ peerline(void *arg, char **f, int n, const char *path, size_t lineno,
 		    path, lineno);
 		return -1;
 	}
+	/* A keymap's "@b.example" here would never match: say so. */
+	if (strchr(f[0], '@') != NULL) {
+		snprintf(err, errlen, "%s:%zu: %s: a domain, without '@' (as "
+		    "in \"b.example FINGERPRINT\")", path, lineno, f[0]);
+		return -1;
+	}
 	for (i = 1; i < n; i++) {
 		if ((fpr = parsefpr(f[i])) == NULL) {
 			snprintf(err, errlen, "%s:%zu: %s: not a fingerprint "
