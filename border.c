@@ -473,6 +473,20 @@ put(char *w, size_t *len, const char *s, size_t n)
 }
 
 /*
+ * Does parameter p name a protected-header mark: hp or protected-headers,
+ * also in RFC 2231's forms (hp*=, hp*0=), which MIME parsers read too?
+ */
+static int
+markparam(const char *p)
+{
+	size_t	n = strcspn(p, " \t=*;");
+
+	return ((n == 2 && strncasecmp(p, "hp", 2) == 0) || (n == 17 &&
+	    strncasecmp(p, "protected-headers", 17) == 0)) &&
+	    (p[n + strspn(p + n, " \t")] == '=' || p[n] == '*');
+}
+
+/*
  * Content-Type field i of h, without the parameters that mark it as a
  * protected header (RFC 9788: hp, protected-headers), into fd: a header
  * that is not verified must not look like one.  Each ';' may become "; ",
@@ -501,8 +515,7 @@ unmarked(struct hw *hw, const struct hdr *h, size_t i)
 			continue;
 		while (*start == ' ' || *start == '\t')
 			start++;
-		if (start == v || (strncasecmp(start, "hp=", 3) != 0 &&
-		    strncasecmp(start, "protected-headers=", 18) != 0)) {
+		if (start == v || !markparam(start)) {
 			if (start != v)
 				put(w, &len, "; ", 2);
 			put(w, &len, start, p - start);
