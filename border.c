@@ -7,18 +7,18 @@
  * armored ciphertext of its body in another.  gpg lists the PKESKs
  * (--list-only), then decrypts with the transport home's keys into a
  * third; nothing of it is used unless gpg said DECRYPTION_OKAY and no
- * DECRYPTION_FAILED, BADMDC or ERROR about a packet.  The decrypted message goes to the
- * recipients whose keymap line says plain (one out_make pass, the others
- * held); the others get the original with a Pgpsendmail-Border field
- * saying why it was not decrypted for them (a second pass).
+ * DECRYPTION_FAILED, BADMDC or ERROR about a packet.  The decrypted
+ * message goes to the recipients whose keymap line says plain (one
+ * out_make pass, the others held); the others get the original with a
+ * Pgpsendmail-Border field saying why it was not decrypted for them (a
+ * second pass).
  *
  * Transient failures (the transport home or the system keyring unfit,
  * the agent that cannot be reached, a full disk, gpg killed at its time
- * or from outside)
- * defer the whole message: EX_TEMPFAIL, Postfix retries.  Lasting ones
- * (damaged data, no integrity protection, not our key after all, the
- * plaintext or the rebuilt header too big) pass the original on, with the
- * field saying why.
+ * or from outside) defer the whole message: EX_TEMPFAIL, Postfix
+ * retries.  Lasting ones (damaged data, no integrity protection, not our
+ * key after all, the plaintext or the rebuilt header too big) pass the
+ * original on, with the field saying why.
  * No file has a name: nothing outlives us, a kill included.
  */
 #include <sys/stat.h>
