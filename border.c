@@ -50,6 +50,12 @@
 #define ARMORBEGIN	"-----BEGIN PGP MESSAGE-----"
 #define ARMOREND	"-----END PGP MESSAGE-----"
 #define NOTELEN		1024
+/*
+ * Hidden-recipient session keys gpg may try our keys on, ~3 ms each: a
+ * sending gateway takes 1000 recipients a transaction, and a message of
+ * 100,000 of them (10 MB) would cost the whole deadline at every retry.
+ */
+#define MAXWILD		1024
 
 struct border {
 	int		 orig;		/* the message as it came */
@@ -816,6 +822,12 @@ decrypt(struct msg *m, struct border *b)
 	}
 	if (k == NULL)
 		return EX_NOINPUT;
+	if (d.nwild > MAXWILD) {
+		snprintf(b->note, sizeof(b->note), "not decrypted at %s: %zu "
+		    "hidden-recipient session keys, over the %d tried",
+		    m->host, d.nwild, MAXWILD);
+		return EX_DATAERR;
+	}
 	if ((b->plain = fd_anon(NULL, m->err, sizeof(m->err))) == -1) {
 		msg_fail(m, "%s", m->err);
 		return EX_TEMPFAIL;

@@ -1552,7 +1552,10 @@ decstatus(void *arg_, char *line)
 		d->nencto++;
 		if (stfield(arg, 0, f, 17) == NULL)
 			return;
-		d->wild |= strcmp(f, "0000000000000000") == 0;
+		if (strcmp(f, "0000000000000000") == 0) {
+			d->wild = 1;
+			d->nwild++;
+		}
 		for (i = 0; i < d->nkeys && d->ours == NULL; i++)
 			if (strcasecmp(d->keys[i].keyid, f) == 0)
 				d->ours = &d->keys[i];

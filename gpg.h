@@ -182,6 +182,7 @@ struct gpgdec {
 	/* what gpg said */
 	const struct gpgsecret *ours;	/* the first ENC_TO of those keys */
 	int	 wild;		/* an ENC_TO for a wildcard (hidden) key */
+	size_t	 nwild;		/* how many */
 	size_t	 nencto;
 	char	 deckey[FPRLEN + 1];	/* DECRYPTION_KEY: the primary key's */
 	int	 okay;		/* DECRYPTION_OKAY */
