@@ -189,6 +189,8 @@ plan(struct msg *m, struct outputs *o)
 	markvisible(m, visible);
 	for (i = 0; i < m->nr; i++) {
 		r = &m->r[i];
+		if (r->hold)
+			continue;
 		/* Each its own outcome: refusals are settled after make. */
 		if (m->each && r->e->action == ACT_REJECT)
 			continue;
@@ -298,8 +300,9 @@ static int
 badkey(struct msg *m, const char *fpr, int reason)
 {
 	struct keyquery	 kq, *kqp = &kq;
-	char		 err[ERRLEN], why[128];
+	char		 err[ERRLEN], why[128], line[ERRLEN];
 	size_t		 i, k;
+	int		 named = 0;
 
 	memset(&kq, 0, sizeof(kq));
 	kq.addr = fpr;
@@ -309,15 +312,25 @@ badkey(struct msg *m, const char *fpr, int reason)
 	    kq.nkeys == 0 && strcmp(kq.why, "no key") != 0)
 		snprintf(why, sizeof(why), "%s", kq.why);
 	free(kq.keys);
+	/*
+	 * Every recipient of that key: in the gateway each is refused for
+	 * good (the others of the ciphertext are tried again without them).
+	 */
 	for (i = 0; i < m->nr; i++)
 		for (k = 0; k < m->r[i].nq; k++)
 			if (m->r[i].q[k].nkeys > 0 && strcasecmp(
 			    m->r[i].q[k].keys[0].fpr, fpr) == 0) {
-				msg_fail(m, "%s: no usable key (%s)",
-				    m->r[i].addr, why);
-				return EX_NOUSER;
+				snprintf(line, sizeof(line), "%s: no usable "
+				    "key (%s)", m->r[i].addr, why);
+				if (!named++)
+					msg_fail(m, "%s", line);
+				if (m->each)
+					msg_fate(m, m->r[i].addr,
+					    FATE_REFUSED, line);
+				break;
 			}
-	msg_fail(m, "gpg refused key %s (%s)", fpr, why);
+	if (!named)
+		msg_fail(m, "gpg refused key %s (%s)", fpr, why);
 	return EX_NOUSER;
 }
 
@@ -672,7 +685,8 @@ settle(struct msg *m, const struct outputs *o)
 	size_t		 i;
 
 	for (i = 0; i < m->nr; i++) {
-		if ((why = msg_refusal(&m->r[i], buf, sizeof(buf))) == NULL ||
+		if (m->r[i].hold ||
+		    (why = msg_refusal(&m->r[i], buf, sizeof(buf))) == NULL ||
 		    (o->passing == PASS_YES &&
 		    m->r[i].e->action != ACT_REJECT))
 			continue;
