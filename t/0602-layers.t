@@ -1,7 +1,8 @@
 #!/bin/sh
 # The modules form a one-way stack, drawn from the includes and the calls
 # in the sources: the command line on top; the pipeline; the message and
-# its outputs; the key cache, gpg, the queue, the real sendmail; the parsers and helpers
+# its outputs; the key cache, gpg, the queue, the real sendmail and the
+# SMTP re-injection; the parsers and helpers
 # at the bottom.  No file includes a header of a layer above it or calls
 # a function defined there, and no two files call each other (a callback
 # passed down as a function pointer is not a call here).  An edge that is
@@ -18,7 +19,7 @@ my @layers = (
     [qw(pgpsendmail)],			# the command line
     [qw(send smtp gateway border verify report)],	# the pipeline; the key report; --gateway and its border
     [qw(msg out)],			# the message and its outputs
-    [qw(keycache gpg queue spool backend run)],	# the key cache, gpg, the queue, the real sendmail
+    [qw(keycache gpg queue spool backend reinject run)],	# the key cache, gpg, the queue, the real sendmail, SMTP re-injection
     [qw(rfc5322 input armor keymap conf text fdio)],	# parsers and helpers
 );
 my (%layer, %inc, %defs, %src, %calls, @unplaced);
