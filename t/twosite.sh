@@ -242,10 +242,19 @@ ts_keymap() {
 ts_queue_empty() {
 	ts_pf "$1" postqueue -p 2>/dev/null | grep -q '^Mail queue is empty'
 }
+# (a message on its way from one site to the other is in the sender's
+# queue until the receiver's has it: empty three times in a row, looked
+# at in turn, is empty)
 ts_wait_queues() {
 	_i=0
+	_e=0
 	while [ $_i -lt $((PF_WAIT * 5)) ]; do
-		ts_queue_empty a && ts_queue_empty b && return 0
+		if ts_queue_empty a && ts_queue_empty b; then
+			_e=$((_e + 1))
+			[ $_e -ge 3 ] && return 0
+		else
+			_e=0
+		fi
 		sleep 0.2
 		_i=$((_i + 1))
 	done
