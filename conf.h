@@ -42,6 +42,10 @@ struct conf {
 				   sendmail may run, progress or not (the
 				   gateway's deadline); 0 no bound */
 	int	  compress;	/* -1 gpg's default, 0 none, 1-9 a level */
+	char	 *transporthome;	/* --gateway decrypts with the keys
+				   there (the border); NULL: never */
+	char	 *peers;	/* the peer sites' transport keys */
+	long long decryptmax;	/* bytes a decrypted message may have */
 	long long expirywarn;	/* s: a key that stops working this soon is
 				   named (--key-report, -bv, the log line) */
 	char	 *reinject;	/* --gateway: hand the copies back over SMTP

@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "border.h"
 #include "gateway.h"
 #include "input.h"
 #include "msg.h"
@@ -338,7 +339,8 @@ data(struct msg *m, struct input *in, struct txn *t)
 	passon(t);
 	m->pass = &t->pass;
 	m->deadline = (long long)time(NULL) + m->conf->timeout;
-	ex = msg_send(m);
+	/* With a transport home, the border decrypts what is ours. */
+	ex = m->conf->transporthome != NULL ? border_send(m) : msg_send(m);
 	toobig = in->toobig;
 	in->limit = 0;		/* the rest is read, and dropped */
 	input_skip(in);
@@ -433,6 +435,12 @@ gateway_serve(struct msg *m, struct input *in)
 	m->handed = handed;
 	m->handedarg = &t;
 	in->limit = GW_MAXSIZE;
+	if (border_init(m) != EX_OK) {
+		syslog(LOG_ERR, "gateway: %s", m->err);
+		smtp_reply("421 4.3.0 %s %s", m->host, m->err);
+		free(t.order);
+		return EX_CONFIG;
+	}
 	smtp_reply("220 %s LMTP pgpsendmail", m->host);
 	while ((n = input_line(in, line, sizeof(line))) != -1) {
 		if (n == -2) {

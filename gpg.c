@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "gpg.h"
 #include "run.h"
 
@@ -53,6 +54,22 @@ baseargs(const struct gpg *g, const char **av)
 	av[n++] = g->home;
 	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 		av[n++] = base[i];
+	return n;
+}
+
+/*
+ * The same for a run in the transport home (the border): its own secret
+ * keys and agent, and every public key from the system keyring, which
+ * gpg only reads.
+ */
+static int
+transportargs(const struct gpg *g, const char **av)
+{
+	int	n = baseargs(g, av);
+
+	av[2] = g->transport;
+	av[n++] = "--keyring";
+	av[n++] = g->keyring;
 	return n;
 }
 
@@ -879,7 +896,7 @@ startjob(const struct gpg *g, struct gpgjob *j, struct run_child *ch,
 	if ((av = calloc(MAXARGS + 2 * (j->nfprs + j->nhidden + g->nencryptto),
 	    sizeof(*av))) == NULL)
 		return -1;
-	n = baseargs(g, av);
+	n = g->transport != NULL ? transportargs(g, av) : baseargs(g, av);
 	av[n++] = "--status-fd";
 	av[n++] = "3";
 	av[n++] = "--armor";
@@ -1214,4 +1231,470 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	}
 	pumpfree(&p);
 	return rc;
+}
+
+/*
+ * The receiving border: the transport home's secret keys, and
+ * decryption with them.  Every run goes through run_loop with the
+ * timeout, and stops at g->until whatever its progress.
+ */
+
+int
+gpg_transport(struct gpg *g, const char *home)
+{
+	g->transport = home;
+	if ((size_t)snprintf(g->keyring, sizeof(g->keyring), "%s/pubring.kbx",
+	    g->home) >= sizeof(g->keyring))
+		return -1;
+	return 0;
+}
+
+static long long
+untilms(const struct gpg *g)
+{
+	struct timespec	ts;
+	long long	left;
+
+	if (g->until == 0)
+		return 0;
+	left = g->until - (long long)time(NULL);
+	if (left < 1)
+		left = 1;	/* stopped at once, in effect */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    left * 1000;
+}
+
+/* What one border run gives back, and where its stdout goes. */
+struct brun {
+	int		(*out)(struct run_io *, void *);
+	void		 *outarg;
+	void		(*st)(void *, char *);
+	void		 *starg;
+	char		 *errtail;
+	size_t		  errcap;
+	int		  ws;
+};
+
+/*
+ * Run path (av) with stdin from infd (-1: /dev/null), stdout to b->out,
+ * stderr kept, --status-fd 3 to b->st.  RUN_DONE with b->ws, RUN_TIMEOUT,
+ * RUN_STOPPED; -1 if it could not start (errno set).
+ */
+static int
+brun(const struct gpg *g, const char *path, const char **av, int infd,
+    struct brun *b)
+{
+	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+	struct gpglines	 stls;
+	struct linesto	 tost;
+	struct run_child ch;
+	struct run_io	 io[3];
+	struct run_tail	 tail;
+	char		 stline[1024];
+	int		 p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int		 kid[4], i, r, e, null = -1;
+
+	for (i = 0; i < 3; i++)
+		if (pipe2(p[i], O_CLOEXEC) == -1)
+			goto fail;
+	if (infd == -1 && (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		goto fail;
+	kid[0] = infd != -1 ? infd : null;
+	for (i = 0; i < 3; i++)
+		kid[i + 1] = p[i][1];
+	memset(&ch, 0, sizeof(ch));
+	ch.seekfd = infd;
+	if ((ch.pid = run_spawn(path, av, env, kid, 4)) == -1)
+		goto fail;
+	ch.pgrp = ch.pid;
+	ch.until = untilms(g);
+	closep(&null);
+	memset(io, 0, sizeof(io));
+	for (i = 0; i < 3; i++) {
+		closep(&p[i][1]);
+		io[i].fd = p[i][0];
+		io[i].events = POLLIN;
+	}
+	memset(&stls, 0, sizeof(stls));
+	stls.buf = stline;
+	stls.cap = sizeof(stline);
+	tost.l = &stls;
+	tost.fn = b->st;
+	tost.arg = b->starg;
+	tail.buf = b->errtail;
+	tail.cap = b->errcap;
+	tail.len = 0;
+	b->errtail[0] = '\0';
+	io[0].ready = b->out;
+	io[0].arg = b->outarg;
+	io[1].ready = run_keep;
+	io[1].arg = &tail;
+	io[2].ready = readlines;
+	io[2].arg = &tost;
+	r = run_loop(&ch, 1, io, 3, g->timeout, NULL, NULL);
+	e = errno;
+	for (i = 0; i < 3; i++)
+		closep(&io[i].fd);
+	b->ws = ch.ws;
+	errno = e;
+	return r;
+fail:
+	e = errno;
+	closep(&null);
+	for (i = 0; i < 3; i++) {
+		closep(&p[i][0]);
+		closep(&p[i][1]);
+	}
+	errno = e;
+	return -1;
+}
+
+/* "WHAT: why it failed", for a run that did not end as RUN_DONE. */
+static int
+brunerr(const struct gpg *g, int r, const char *what, char *err,
+    size_t errlen)
+{
+	if (r == RUN_TIMEOUT) {
+		snprintf(err, errlen, "%s did not finish in time (timeout %d "
+		    "s, or the transaction's deadline)", what, g->timeout);
+		return GPG_ERUN;
+	}
+	if (r == -1 && run_oserr(errno)) {
+		snprintf(err, errlen, "%s: %s", what, strerror(errno));
+		return GPG_EOS;
+	}
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	return GPG_ERUN;
+}
+
+/* Secret key listing: sec, ssb, then their fpr and grp records. */
+struct seclist {
+	struct gpgsecret *k;
+	size_t		  n;
+	int		  oom;
+	int		  cur;		/* 1: the record before can encrypt */
+	int		  curlevel;	/* 0 nothing, 1 fpr wanted, 2 grp wanted */
+	char		  primary[FPRLEN + 1];
+	int		  wantprimary;
+};
+
+static void
+secrecord(void *arg, char *line)
+{
+	struct seclist	 *l = arg;
+	struct gpgsecret *nk;
+	char		 *f[13];
+	int		  n = split(line, f, 13);
+
+	if (n < 5)
+		return;
+	if (strcmp(f[0], "sec") == 0 || strcmp(f[0], "ssb") == 0) {
+		l->wantprimary = f[0][0] == 's' && f[0][1] == 'e';
+		l->cur = n >= 12 && strchr(f[11], 'e') != NULL;
+		l->curlevel = l->cur ? 1 : l->wantprimary ? 1 : 0;
+		if (!l->cur)
+			return;
+		if ((nk = reallocarray(l->k, l->n + 1, sizeof(*nk))) == NULL) {
+			l->oom = 1;
+			l->cur = 0;
+			return;
+		}
+		l->k = nk;
+		memset(&nk[l->n], 0, sizeof(*nk));
+		snprintf(nk[l->n].keyid, sizeof(nk->keyid), "%s", f[4]);
+		l->n++;
+		return;
+	}
+	if (n < 10)
+		return;
+	if (strcmp(f[0], "fpr") == 0 && l->curlevel == 1) {
+		if (l->wantprimary)
+			snprintf(l->primary, sizeof(l->primary), "%s", f[9]);
+		if (l->cur) {
+			snprintf(l->k[l->n - 1].fpr, FPRLEN + 1, "%s", f[9]);
+			snprintf(l->k[l->n - 1].primary, FPRLEN + 1, "%s",
+			    l->primary);
+		}
+		l->curlevel = 2;
+	} else if (strcmp(f[0], "grp") == 0 && l->curlevel == 2) {
+		if (l->cur)
+			snprintf(l->k[l->n - 1].grip, 41, "%s", f[9]);
+		l->curlevel = 0;
+	}
+}
+
+static void
+nostatus(void *arg, char *line)
+{
+	(void)arg;
+	(void)line;
+}
+
+int
+gpg_secretkeys(const struct gpg *g, struct gpgsecret **k, size_t *n,
+    char *err, size_t errlen)
+{
+	const char	*av[MAXARGS];
+	struct seclist	 l;
+	struct gpglines	 recs;
+	struct linesto	 torec;
+	struct brun	 b;
+	char		 line[LISTLINE], errtail[200];
+	int		 r, i;
+
+	memset(&l, 0, sizeof(l));
+	memset(&recs, 0, sizeof(recs));
+	recs.buf = line;
+	recs.cap = sizeof(line);
+	recs.skiplong = 1;
+	torec.l = &recs;
+	torec.fn = secrecord;
+	torec.arg = &l;
+	i = transportargs(g, av);
+	av[i++] = "--status-fd";
+	av[i++] = "3";
+	av[i++] = "--with-colons";
+	av[i++] = "--fixed-list-mode";
+	av[i++] = "--with-fingerprint";
+	av[i++] = "--with-keygrip";
+	av[i++] = "--list-secret-keys";
+	av[i] = NULL;
+	memset(&b, 0, sizeof(b));
+	b.out = readlines;
+	b.outarg = &torec;
+	b.st = nostatus;
+	b.errtail = errtail;
+	b.errcap = sizeof(errtail);
+	r = brun(g, g->path, av, -1, &b);
+	if (r != RUN_DONE || l.oom) {
+		free(l.k);
+		if (l.oom) {
+			snprintf(err, errlen, "gpg --list-secret-keys: %s",
+			    strerror(ENOMEM));
+			return GPG_EOS;
+		}
+		return brunerr(g, r, "gpg --list-secret-keys", err, errlen);
+	}
+	if (!WIFEXITED(b.ws) || WEXITSTATUS(b.ws) != 0) {
+		free(l.k);
+		run_describe(err, errlen, "gpg --list-secret-keys", b.ws,
+		    errtail);
+		return GPG_ERUN;
+	}
+	*k = l.k;
+	*n = l.n;
+	return GPG_OK;
+}
+
+/* gpg's stdout in a decryption: onto the end of the plaintext file. */
+static int
+decout(struct run_io *io, void *arg)
+{
+	struct gpgdec	*d = arg;
+	char		 buf[65536];
+	ssize_t		 n;
+
+	if ((n = run_read(io, buf, sizeof(buf))) <= 0)
+		return n != 0;
+	if (d->outfd == -1)
+		return 1;	/* --list-only: nothing comes */
+	if (d->outlen + n > d->max) {
+		d->toobig = 1;
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	d->outlen += n;
+	if (fd_write(d->outfd, buf, n) == -1) {
+		explicit_bzero(buf, sizeof(buf));
+		return -1;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return 1;
+}
+
+/* Field k (0: the first after the keyword) of a status line's args. */
+static const char *
+stfield(char *args, int k, char *out, size_t len)
+{
+	char	*p = args;
+	size_t	 n;
+
+	while (p != NULL && k-- > 0)
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	if (p == NULL)
+		return NULL;
+	n = strcspn(p, " ");
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+
+static void
+decstatus(void *arg_, char *line)
+{
+	struct gpgdec	*d = arg_;
+	char		*kw, *arg, f[FPRLEN + 1];
+
+	if (strncmp(line, "[GNUPG:] ", 9) != 0)
+		return;
+	kw = line + 9;
+	if ((arg = strchr(kw, ' ')) != NULL)
+		*arg++ = '\0';
+	else
+		arg = kw + strlen(kw);
+	if (strcmp(kw, "ENC_TO") == 0) {
+		if (d->nencto < DEC_MAXENCTO && stfield(arg, 0, f, 17) != NULL)
+			strlcpy(d->encto[d->nencto++], f, 17);
+	} else if (strcmp(kw, "DECRYPTION_KEY") == 0) {
+		if (stfield(arg, 1, f, sizeof(f)) != NULL)
+			strlcpy(d->deckey, f, sizeof(d->deckey));
+	} else if (strcmp(kw, "DECRYPTION_OKAY") == 0)
+		d->okay = 1;
+	else if (strcmp(kw, "DECRYPTION_FAILED") == 0 ||
+	    strcmp(kw, "FAILURE") == 0)
+		d->failed = 1;
+	else if (strcmp(kw, "BADMDC") == 0)
+		d->failed = d->badmdc = 1;
+	else if (strcmp(kw, "DECRYPTION_INFO") == 0) {
+		if (stfield(arg, 0, f, sizeof(f)) != NULL && strcmp(f, "0") == 0)
+			d->nomdc = 1;
+	} else if (strcmp(kw, "NO_SECKEY") == 0)
+		d->noseckey = 1;
+	else if (strcmp(kw, "NEWSIG") == 0)
+		d->nsigs++;
+	else if (strcmp(kw, "GOODSIG") == 0)
+		d->goodsig++;
+	else if (strcmp(kw, "BADSIG") == 0 || strcmp(kw, "ERRSIG") == 0 ||
+	    strcmp(kw, "EXPSIG") == 0 || strcmp(kw, "EXPKEYSIG") == 0 ||
+	    strcmp(kw, "REVKEYSIG") == 0)
+		d->badsig++;
+	else if (strcmp(kw, "VALIDSIG") == 0) {
+		/* Field 10 of doc/DETAILS: the primary key's fingerprint. */
+		if (stfield(arg, 9, f, sizeof(f)) != NULL)
+			strlcpy(d->signer, f, sizeof(d->signer));
+	}
+}
+
+int
+gpg_decrypt(const struct gpg *g, struct gpgdec *d, char *err, size_t errlen)
+{
+	const char	*av[MAXARGS];
+	struct brun	 b;
+	int		 r, i;
+
+	if (lseek(d->infd, 0, SEEK_SET) == -1) {
+		snprintf(err, errlen, "the ciphertext: %s", strerror(errno));
+		return GPG_EIO;
+	}
+	i = transportargs(g, av);
+	av[i++] = "--status-fd";
+	av[i++] = "3";
+	/* No prompt: a transport key has no passphrase, or fails. */
+	av[i++] = "--pinentry-mode";
+	av[i++] = "error";
+	if (d->listonly)
+		av[i++] = "--list-only";
+	av[i++] = "--decrypt";
+	av[i] = NULL;
+	memset(&b, 0, sizeof(b));
+	b.out = decout;
+	b.outarg = d;
+	b.st = decstatus;
+	b.starg = d;
+	b.errtail = d->errtail;
+	b.errcap = sizeof(d->errtail);
+	r = brun(g, g->path, av, d->infd, &b);
+	d->ws = b.ws;
+	if (r == RUN_STOPPED && d->toobig)
+		return GPG_OK;	/* the caller reads toobig */
+	if (r == RUN_STOPPED) {
+		snprintf(err, errlen, "writing the plaintext: %s",
+		    strerror(errno));
+		return GPG_EIO;
+	}
+	if (r != RUN_DONE)
+		return brunerr(g, r, "gpg --decrypt", err, errlen);
+	return GPG_OK;
+}
+
+/* gpg-connect-agent's answer to HAVEKEY: "OK" or "ERR ...". */
+struct agentans {
+	int	ok, errline;
+};
+
+static void
+agentline(void *arg, char *line)
+{
+	struct agentans	*a = arg;
+
+	if (strcmp(line, "OK") == 0)
+		a->ok = 1;
+	else if (strncmp(line, "ERR", 3) == 0)
+		a->errline = 1;
+}
+
+static int
+agentout(struct run_io *io, void *arg)
+{
+	struct linesto	*t = arg;
+
+	return readlines(io, t);
+}
+
+int
+gpg_agent(const struct gpg *g, const char *grip, char *err, size_t errlen)
+{
+	const char	*av[8];
+	struct agentans	 a;
+	struct gpglines	 ls;
+	struct linesto	 to;
+	struct brun	 b;
+	char		 path[1024], cmd[64], line[512], errtail[200], *slash;
+	int		 r;
+
+	/* The one beside the gpg we run, as gpg's own installation has it. */
+	snprintf(path, sizeof(path), "%s", g->path);
+	if ((slash = strrchr(path, '/')) != NULL)
+		snprintf(slash + 1, sizeof(path) - (slash + 1 - path),
+		    "gpg-connect-agent");
+	if (slash == NULL || access(path, X_OK) == -1)
+		snprintf(path, sizeof(path), "/usr/bin/gpg-connect-agent");
+	snprintf(cmd, sizeof(cmd), "HAVEKEY %s", grip);
+	av[0] = "gpg-connect-agent";
+	av[1] = "--homedir";
+	av[2] = g->transport;
+	av[3] = cmd;
+	av[4] = "/bye";
+	av[5] = NULL;
+	memset(&a, 0, sizeof(a));
+	memset(&ls, 0, sizeof(ls));
+	ls.buf = line;
+	ls.cap = sizeof(line);
+	to.l = &ls;
+	to.fn = agentline;
+	to.arg = &a;
+	memset(&b, 0, sizeof(b));
+	b.out = agentout;
+	b.outarg = &to;
+	b.st = nostatus;
+	b.errtail = errtail;
+	b.errcap = sizeof(errtail);
+	r = brun(g, path, av, -1, &b);
+	if (r != RUN_DONE)
+		return brunerr(g, r, "gpg-connect-agent", err, errlen);
+	if (WIFEXITED(b.ws) && WEXITSTATUS(b.ws) == 0 && a.ok)
+		return GPG_OK;
+	if (WIFEXITED(b.ws) && WEXITSTATUS(b.ws) == 0 && a.errline) {
+		snprintf(err, errlen, "the gpg-agent of %s does not hold the "
+		    "key %s", g->transport, grip);
+		return GPG_EKEY;
+	}
+	run_describe(err, errlen, "the gpg-agent of the transport home cannot "
+	    "be reached: gpg-connect-agent", b.ws, errtail);
+	return GPG_ERUN;
 }

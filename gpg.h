@@ -47,6 +47,13 @@ struct gpg {
 	const char	*signkey;	/* sign with it too, or NULL */
 	int		 compress;	/* -1 gpg's default, 0 none, 1-9 */
 	int		 timeout;	/* s without progress before it is killed */
+	const char	*transport;	/* the transport home, or NULL: with
+					   it, encryption and decryption run
+					   with --homedir transport --keyring
+					   home's pubring.kbx */
+	char		 keyring[1024];	/* ... that keyring */
+	long long	 until;		/* time(3): no decryption run goes on
+					   past it; 0 none */
 };
 
 /*
@@ -136,5 +143,64 @@ struct gpgjob {
 int		 gpg_encrypt(const struct gpg *, struct gpgjob *, size_t n,
 		    gpg_source, void *ctx, char *err, size_t errlen);
 const char	*gpg_invrecp(int reason);
+
+/*
+ * The receiving border (border.c): the transport home's keys, and
+ * decryption with them.
+ *
+ * gpg_transport	set g->transport and g->keyring (home's pubring.kbx);
+ *		-1 if the path is too long
+ * gpg_secretkeys	one --list-secret-keys run in the transport home: each
+ *		key or subkey that can encrypt, with its key ID, fingerprint,
+ *		keygrip and primary key's fingerprint
+ * gpg_decrypt	one --decrypt run (with listonly, --list-only: the ENC_TO
+ *		lines, nothing decrypted) over the file infd from its start,
+ *		the plaintext appended to outfd, at most max bytes (then
+ *		stopped: toobig); what gpg said in the gpgdec
+ * gpg_agent	does the transport home's gpg-agent run (started if need
+ *		be, as gpg would) and hold the key of keygrip grip?  GPG_OK;
+ *		GPG_EKEY if it runs without that key; GPG_ERUN if it cannot
+ *		be reached or started
+ */
+struct gpgsecret {
+	char	keyid[17];
+	char	fpr[FPRLEN + 1];
+	char	grip[41];
+	char	primary[FPRLEN + 1];
+};
+
+#define DEC_MAXENCTO	32	/* PKESKs kept of one message */
+
+struct gpgdec {
+	int	 infd;
+	int	 outfd;		/* -1 with listonly */
+	int	 listonly;
+	long long max;
+	/* what gpg said */
+	char	 encto[DEC_MAXENCTO][17];	/* ENC_TO key IDs */
+	size_t	 nencto;
+	char	 deckey[FPRLEN + 1];	/* DECRYPTION_KEY: the primary key's */
+	int	 okay;		/* DECRYPTION_OKAY */
+	int	 failed;	/* DECRYPTION_FAILED, BADMDC, FAILURE */
+	int	 badmdc;
+	int	 nomdc;		/* DECRYPTION_INFO says: no MDC */
+	int	 noseckey;	/* NO_SECKEY */
+	int	 nsigs;		/* NEWSIG */
+	int	 goodsig;	/* GOODSIG */
+	int	 badsig;	/* BADSIG, ERRSIG, EXPSIG, EXPKEYSIG, REVKEYSIG */
+	char	 signer[FPRLEN + 1];	/* VALIDSIG's primary fingerprint */
+	long long outlen;
+	int	 toobig;
+	int	 ws;
+	char	 errtail[200];
+};
+
+int	gpg_transport(struct gpg *, const char *home);
+int	gpg_secretkeys(const struct gpg *, struct gpgsecret **, size_t *n,
+	    char *err, size_t errlen);
+int	gpg_decrypt(const struct gpg *, struct gpgdec *, char *err,
+	    size_t errlen);
+int	gpg_agent(const struct gpg *, const char *grip, char *err,
+	    size_t errlen);
 
 #endif

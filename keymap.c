@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "keymap.h"
@@ -184,6 +185,10 @@ pathkey(struct conf *c, const char *k)
 		return &c->spool;
 	if (strcmp(k, "key-cache") == 0)
 		return &c->keycache;
+	if (strcmp(k, "transport-home") == 0)
+		return &c->transporthome;
+	if (strcmp(k, "peers") == 0)
+		return &c->peers;
 	return NULL;
 }
 
@@ -199,7 +204,10 @@ confdefaults(struct conf *c)
 	c->timeout = HANDOFF_TIMEOUT;
 	c->compress = -1;
 	c->expirywarn = 30 * 86400;
-	return (c->gpg && c->gnupghome && c->keymap && c->spool) ? 0 : -1;
+	c->peers = strdup(SYSCONFDIR "/pgpsendmail/peers");
+	c->decryptmax = 50LL * 1024 * 1024;
+	return (c->gpg && c->gnupghome && c->keymap && c->spool && c->peers) ?
+	    0 : -1;
 }
 
 /* The sendmail line: the real sendmail and its fixed arguments. */
@@ -261,6 +269,36 @@ duration(const char *v)
 	num[len - 1] = '\0';
 	n = strtonum(num, 1, 1000LL * 86400, &errstr);
 	if (errstr != NULL || n > 1000LL * 86400 / unit)
+		return -1;
+	return n * unit;
+}
+
+/* "50M", "512K", "1G" or "100000" in bytes (at most 1G); -1 if malformed. */
+static long long
+bytesize(const char *v)
+{
+	const char	*errstr;
+	char		 num[32];
+	long long	 n, unit = 1;
+	size_t		 len = strlen(v);
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, v, len + 1);
+	switch (num[len - 1]) {
+	case 'G':
+		unit <<= 10;
+		/* FALLTHROUGH */
+	case 'M':
+		unit <<= 10;
+		/* FALLTHROUGH */
+	case 'K':
+		unit <<= 10;
+		num[len - 1] = '\0';
+		break;
+	}
+	n = strtonum(num, 1, 1LL << 30, &errstr);
+	if (errstr != NULL || n > (1LL << 30) / unit)
 		return -1;
 	return n * unit;
 }
@@ -353,7 +391,8 @@ bad:
 static const char *const confkeys[] = {
 	"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor", "bcc",
 	"protect-subject", "encrypt-to", "sign-key", "queue-lifetime",
-	"compress", "timeout", "expiry-warning", "key-cache", "reinject"
+	"compress", "timeout", "expiry-warning", "key-cache", "reinject",
+	"transport-home", "peers", "decrypt-max-size"
 };
 
 struct confread {
@@ -458,6 +497,13 @@ confline(void *arg, char **f, int n, const char *path, size_t lineno,
 	}
 	if (strcmp(f[0], "reinject") == 0)
 		return setreinject(c, f[1], path, lineno, err, errlen);
+	if (strcmp(f[0], "decrypt-max-size") == 0) {
+		if ((c->decryptmax = bytesize(f[1])) > 0)
+			return 0;
+		snprintf(err, errlen, "%s:%zu: decrypt-max-size wants a size "
+		    "such as 50M, 512K or 1G (at most 1G)", path, lineno);
+		return -1;
+	}
 	if (strcmp(f[0], "key-cache") == 0 && strcmp(f[1], "none") == 0) {
 		c->nokeycache = 1;
 		return 0;
@@ -543,6 +589,8 @@ conf_free(struct conf *c)
 	free(c->encryptto);
 	free(c->signkey);
 	free(c->reinject);
+	free(c->transporthome);
+	free(c->peers);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -752,4 +800,54 @@ keymap_free(struct keymap *km)
 	free(km->e);
 	free(km->path);
 	memset(km, 0, sizeof(*km));
+}
+
+/* The peers file, for peers_listed: one domain and one fingerprint. */
+struct peerq {
+	const char	*domain;
+	const char	*fpr;		/* NULL: any fingerprint will do */
+	int		 found;
+};
+
+static int
+peerline(void *arg, char **f, int n, const char *path, size_t lineno,
+    char *err, size_t errlen)
+{
+	struct peerq	*pq = arg;
+	char		*fpr;
+	int		 i;
+
+	if (n < 2) {
+		snprintf(err, errlen, "%s:%zu: want DOMAIN FINGERPRINT...",
+		    path, lineno);
+		return -1;
+	}
+	for (i = 1; i < n; i++) {
+		if ((fpr = parsefpr(f[i])) == NULL) {
+			snprintf(err, errlen, "%s:%zu: %s: not a fingerprint "
+			    "(40 or 64 hex digits)", path, lineno, f[i]);
+			return -1;
+		}
+		if (strcasecmp(f[0], pq->domain) == 0 && (pq->fpr == NULL ||
+		    strcmp(fpr, pq->fpr) == 0))
+			pq->found = 1;
+		free(fpr);
+	}
+	return 0;
+}
+
+int
+peers_listed(const char *path, const char *domain, const char *fpr,
+    char *err, size_t errlen)
+{
+	struct peerq	pq;
+
+	pq.domain = domain;
+	pq.fpr = fpr;
+	pq.found = 0;
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return 0;	/* no peers: none listed */
+	if (eachline(path, peerline, &pq, err, errlen) == -1)
+		return -1;
+	return pq.found;
 }

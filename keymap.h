@@ -6,6 +6,9 @@
  * keymap_lookup	the entry that governs an address (never NULL once loaded:
  *		without a "*" line the default "* keyring" applies)
  * keymap_free	release what keymap_load allocated
+ * peers_listed	is fpr (NULL: any key) listed for domain in the peers file
+ *		at path (lines "DOMAIN FINGERPRINT..."; a file that is not
+ *		there lists nobody)?  1 or 0; -1 with err set on error
  * parsefpr	a fingerprint (40 or 64 hex digits, optional 0x) in upper
  *		case without the 0x, in a new string; NULL if malformed
  */
@@ -51,5 +54,7 @@ int	keymap_load(struct keymap *, const char *path, char *err, size_t errlen);
 const struct keymap_entry *keymap_lookup(const struct keymap *, const char *addr);
 void	keymap_free(struct keymap *);
 char	*parsefpr(const char *);
+int	 peers_listed(const char *path, const char *domain, const char *fpr,
+	    char *err, size_t errlen);
 
 #endif

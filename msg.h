@@ -52,6 +52,8 @@ struct rcpt {
 	int			 looked;	/* q is filled in */
 	int			 fate;	/* with m->each: FATE_... */
 	char			*why;	/* ... and why, unless FATE_SENT */
+	int			 hold;	/* with each: left out of this
+					   out_make (the border's passes) */
 };
 
 /* What became of one recipient, when each has an outcome of its own. */

@@ -189,6 +189,8 @@ plan(struct msg *m, struct outputs *o)
 	markvisible(m, visible);
 	for (i = 0; i < m->nr; i++) {
 		r = &m->r[i];
+		if (r->hold)
+			continue;
 		/* Each its own outcome: refusals are settled after make. */
 		if (m->each && r->e->action == ACT_REJECT)
 			continue;
@@ -672,7 +674,8 @@ settle(struct msg *m, const struct outputs *o)
 	size_t		 i;
 
 	for (i = 0; i < m->nr; i++) {
-		if ((why = msg_refusal(&m->r[i], buf, sizeof(buf))) == NULL ||
+		if (m->r[i].hold ||
+		    (why = msg_refusal(&m->r[i], buf, sizeof(buf))) == NULL ||
 		    (o->passing == PASS_YES &&
 		    m->r[i].e->action != ACT_REJECT))
 			continue;
