@@ -189,9 +189,11 @@ ts_setup() {
 		    ts_file "$_s" keymap "$T/$_s/etc/keymap" &&
 		    ts_file "$_s" peers "$T/$_s/etc/peers" ||
 		    pf_die "site $_s: gateway/site.cf's settings cannot be written"
+		# XXX until gateway/postfix.cf has the re-injection service
+		grep -q ':10026 ' "$ABS/gateway/postfix.cf" ||
+		    sed -i '/^reinject /d' "$T/$_s/etc/pgpsendmail.conf"
 		ts_conf_ok "$T/$_s/etc/pgpsendmail.conf" ||
-		    sed -i '/^\(transport-home\|peers\|sign-key\|reinject\) /d' \
-		    "$T/$_s/etc/pgpsendmail.conf"	# XXX until border and gwsmtp land
+		    pf_die "site $_s: pgpsendmail --gateway refuses gateway/site.cf's settings"
 		# a keymap line, a user's own key: what the test adds (ts_keymap)
 		cp "$T/$_s/etc/keymap" "$T/$_s/keymap.doc"
 	done
