@@ -23,6 +23,9 @@ if [ -n "$TS_SQ" ]; then
 else
 	skip "site b's transport key is made by sq, site a's by gpg" "sq is not installed"
 fi
+sed -n '/^\.Ss Two sites, encrypted from relay to relay$/,/^\.Ed$/p' "$ABS/man/pgpsendmail.8" |
+    sed '1,/^\.Bd -literal/d; $d' | sed 's/\\e/\\/g' >"$T/man.cf"
+check_same "pgpsendmail(8), EXAMPLES, shows gateway/site.cf as it is" "$T/man.cf" "$TS_SITE_CF"
 
 users=
 for nm in alice andy bob bea; do
