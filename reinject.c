@@ -393,7 +393,7 @@ reinject_copy(struct reinject *rj, const struct rjenv *env, struct rjrcpt *r,
 	char		 why[ERRLEN], buf[RJ_LINE], mailsaid[RJ_LINE];
 	const char	*step = "MAIL";
 	size_t		 i, nok = 0;
-	int		 code, mail = 0, pl;
+	int		 code, mail = 0, pl, e;
 
 	mailsaid[0] = '\0';
 	for (i = 0; i < n; i++) {
@@ -441,6 +441,10 @@ reinject_copy(struct reinject *rj, const struct rjenv *env, struct rjrcpt *r,
 		step = "MAIL";
 		if ((mail = reply(rj, deadline, 0)) == -1)
 			goto broken;
+		if (mail == 421) {
+			code = mail;
+			goto refused;
+		}
 		if (mail / 100 != 2)
 			said(rj, mailsaid, sizeof(mailsaid));
 		step = "RCPT";
@@ -487,14 +491,21 @@ refused:
 		    said(rj, buf, sizeof(buf)));
 		failall(r, n, why);
 	}
-	if (cmd(rj, deadline, "RSET") == -1 ||
+	/* 421: the server is closing the connection (RFC 5321, 3.8). */
+	if (code == 421 || cmd(rj, deadline, "RSET") == -1 ||
 	    reply(rj, deadline, 0) / 100 != 2)
 		hangup(rj);
 	return;
 broken:
-	fail(rj, why, sizeof(why), "%s: %s", step, errno == EPROTO ?
-	    "not an SMTP reply" : errno == ECONNRESET ?
-	    "the connection was closed" : strerror(errno));
+	/* Closed while we wrote: it may have said why (a 421) first. */
+	e = errno;
+	if (e == EPIPE && reply(rj, (long long)time(NULL) + 1, 0) != -1)
+		fail(rj, why, sizeof(why), "%s: the server closed the "
+		    "connection: %s", step, said(rj, buf, sizeof(buf)));
+	else
+		fail(rj, why, sizeof(why), "%s: %s", step, e == EPROTO ?
+		    "not an SMTP reply" : e == ECONNRESET ?
+		    "the connection was closed" : strerror(e));
 	failall(r, n, why);
 	hangup(rj);
 }
