@@ -342,7 +342,7 @@ ourkey(const struct border *b, const char *id)
  */
 static const char *
 peersigned(struct msg *m, const struct hdr *ih, const struct gpgdec *d,
-    char *domain, size_t dlen, char *why, size_t wlen)
+    char *domain, size_t dlen, char *why, size_t wlen, int *cfgerr)
 {
 	struct addrlist	 al;
 	const char	*e;
@@ -368,6 +368,7 @@ peersigned(struct msg *m, const struct hdr *ih, const struct gpgdec *d,
 				strlcpy(domain, domainof(addr), dlen);
 				continue;
 			}
+			*cfgerr = r == -1;
 			if (r == 0)
 				snprintf(why, wlen, "signed by %s, not a peer "
 				    "key of %s", d->signer, safestr(
@@ -378,6 +379,53 @@ peersigned(struct msg *m, const struct hdr *ih, const struct gpgdec *d,
 		free(v);
 	}
 	return nfrom == 0 ? "no From in the protected header" : NULL;
+}
+
+/*
+ * Content-Type field i of h, without the parameters that mark it as a
+ * protected header (RFC 9788: hp, protected-headers), into fd: a header
+ * that is not verified must not look like one.  0, or -1 (errno set).
+ */
+static int
+unmarked(int fd, const struct hdr *h, size_t i)
+{
+	char	*v, *w, *p, *start;
+	int	 q = 0, r;
+
+	if ((v = hdr_value(h, i)) == NULL)
+		return -1;
+	if ((w = malloc(strlen(v) + 32)) == NULL) {
+		free(v);
+		return -1;
+	}
+	strlcpy(w, "Content-Type: ", strlen(v) + 32);
+	for (start = p = v;; p++) {
+		if (*p == '"' && (p == v || p[-1] != '\\'))
+			q = !q;
+		if ((*p != ';' || q) && *p != '\0')
+			continue;
+		while (*start == ' ' || *start == '\t')
+			start++;
+		if (start != v && (strncasecmp(start, "hp=", 3) == 0 ||
+		    strncasecmp(start, "protected-headers=", 18) == 0)) {
+			if (*p == '\0')
+				break;
+			start = p + 1;
+			continue;
+		}
+		if (start != v)
+			strlcat(w, "; ", strlen(v) + 32);
+		strncat(w, start, p - start);
+		if (*p == '\0')
+			break;
+		start = p + 1;
+	}
+	strlcat(w, "\n", strlen(v) + 32);
+	r = fd_write(fd, w, strlen(w));
+	explicit_bzero(w, strlen(w));
+	free(w);
+	free(v);
+	return r;
 }
 
 /*
@@ -396,7 +444,7 @@ build(struct msg *m, struct border *b, const struct gpgdec *d)
 	const char	*notv;
 	ssize_t		 n;
 	size_t		 i;
-	int		 r;
+	int		 r, cfgerr = 0;
 
 	memset(&ih, 0, sizeof(ih));
 	if ((pin = fromfile(m, b, b->plain)) == NULL)
@@ -416,9 +464,8 @@ build(struct msg *m, struct border *b, const struct gpgdec *d)
 	domain[0] = '\0';
 	why[0] = '\0';
 	notv = peersigned(m, &ih, d, domain, sizeof(domain), why,
-	    sizeof(why));
-	if (notv == why && strncmp(why, m->conf->peers, strlen(
-	    m->conf->peers)) == 0) {
+	    sizeof(why), &cfgerr);
+	if (cfgerr) {
 		msg_fail(m, "%s", why);		/* the peers file is unfit */
 		hdr_free(&ih);
 		return EX_TEMPFAIL;
@@ -447,6 +494,11 @@ build(struct msg *m, struct border *b, const struct gpgdec *d)
 		if (hdr_is(&ih, i, BORDER_FIELD) || hdr_is(&ih, i, "HP-Outer") ||
 		    (notv != NULL && !iscontent(&ih, i)))
 			continue;
+		if (notv != NULL && hdr_is(&ih, i, "Content-Type")) {
+			if (unmarked(b->dec, &ih, i) == -1)
+				goto werr;
+			continue;
+		}
 		if (fd_write(b->dec, ih.buf + ih.f[i].off, ih.f[i].len) == -1)
 			goto werr;
 	}
@@ -579,7 +631,11 @@ decrypt(struct msg *m, struct border *b)
 
 	if (gpg_secretkeys(&m->g, &b->keys, &b->nkeys, m->err,
 	    sizeof(m->err)) != GPG_OK) {
-		msg_fail(m, "the transport keys: %s", m->err);
+		/* Its agent lists the secret keys: is that what failed? */
+		if (gpg_agent(&m->g, NULL, m->err, sizeof(m->err)) == GPG_OK)
+			msg_fail(m, "the transport keys: %s", m->err);
+		else
+			msg_fail(m, "%s", m->err);
 		return EX_TEMPFAIL;
 	}
 	memset(&d, 0, sizeof(d));

@@ -1246,6 +1246,10 @@ gpg_transport(struct gpg *g, const char *home)
 	if ((size_t)snprintf(g->keyring, sizeof(g->keyring), "%s/pubring.kbx",
 	    g->home) >= sizeof(g->keyring))
 		return -1;
+	/* A keyring of GnuPG 1's format, where there is no keybox. */
+	if (access(g->keyring, F_OK) == -1)
+		snprintf(g->keyring, sizeof(g->keyring), "%s/pubring.gpg",
+		    g->home);
 	return 0;
 }
 
@@ -1664,7 +1668,10 @@ gpg_agent(const struct gpg *g, const char *grip, char *err, size_t errlen)
 		    "gpg-connect-agent");
 	if (slash == NULL || access(path, X_OK) == -1)
 		snprintf(path, sizeof(path), "/usr/bin/gpg-connect-agent");
-	snprintf(cmd, sizeof(cmd), "HAVEKEY %s", grip);
+	if (grip != NULL)
+		snprintf(cmd, sizeof(cmd), "HAVEKEY %s", grip);
+	else
+		snprintf(cmd, sizeof(cmd), "GETINFO version");
 	av[0] = "gpg-connect-agent";
 	av[1] = "--homedir";
 	av[2] = g->transport;

@@ -148,7 +148,8 @@ const char	*gpg_invrecp(int reason);
  * The receiving border (border.c): the transport home's keys, and
  * decryption with them.
  *
- * gpg_transport	set g->transport and g->keyring (home's pubring.kbx);
+ * gpg_transport	set g->transport and g->keyring (home's pubring.kbx, or
+ *		its pubring.gpg where there is no pubring.kbx);
  *		-1 if the path is too long
  * gpg_secretkeys	one --list-secret-keys run in the transport home: each
  *		key or subkey that can encrypt, with its key ID, fingerprint,
@@ -158,7 +159,8 @@ const char	*gpg_invrecp(int reason);
  *		the plaintext appended to outfd, at most max bytes (then
  *		stopped: toobig); what gpg said in the gpgdec
  * gpg_agent	does the transport home's gpg-agent run (started if need
- *		be, as gpg would) and hold the key of keygrip grip?  GPG_OK;
+ *		be, as gpg would) and hold the key of keygrip grip (NULL:
+ *		does it run at all)?  GPG_OK;
  *		GPG_EKEY if it runs without that key; GPG_ERUN if it cannot
  *		be reached or started
  */

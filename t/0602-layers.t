@@ -16,7 +16,7 @@ use warnings;
 my $dir = shift;
 my @layers = (
     [qw(pgpsendmail)],			# the command line
-    [qw(send smtp gateway verify report)],	# the pipeline; the key report; --gateway
+    [qw(send smtp gateway border verify report)],	# the pipeline; the key report; --gateway and its border
     [qw(msg out)],			# the message and its outputs
     [qw(keycache gpg queue spool backend run)],	# the key cache, gpg, the queue, the real sendmail
     [qw(rfc5322 input armor keymap conf text fdio)],	# parsers and helpers
