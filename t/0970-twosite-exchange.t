@@ -69,5 +69,8 @@ check_same "exactly the other site's recipients crossed, each once ($(wc -l <"$T
     "$T/crossed" "$T/wantcross"
 is "$(head -n 3 "$T/res/hop")" "" "every crossing copy is PGP/MIME, with no body token and no real Subject"
 is "$(cat "$T/hop/errors" 2>/dev/null)" "" "the receiving site took every recipient the hop offered"
+check "the filters hand every copy back over SMTP (the 10026 services of the wiring), none through sendmail and pickup" \
+    sh -c "grep -aq 'postfix/pgpgw-in/smtpd.*: client=' '$PF_LOG' &&
+    ! grep -aq 'postfix.*/pickup\[[0-9]*\]: [0-9A-F]*: uid=' '$PF_LOG'"
 diag "the exchange and its checks took $(( $(date +%s) - t0 )) s after setup"
 pf_done

@@ -189,11 +189,6 @@ ts_setup() {
 		    ts_file "$_s" keymap "$T/$_s/etc/keymap" &&
 		    ts_file "$_s" peers "$T/$_s/etc/peers" ||
 		    pf_die "site $_s: gateway/site.cf's settings cannot be written"
-		# XXX until gateway/postfix.cf has the re-injection service
-		grep -q ':10026 ' "$ABS/gateway/postfix.cf" ||
-		    sed -i '/^reinject /d' "$T/$_s/etc/pgpsendmail.conf"
-		ts_conf_ok "$T/$_s/etc/pgpsendmail.conf" ||
-		    pf_die "site $_s: pgpsendmail --gateway refuses gateway/site.cf's settings"
 		# a keymap line, a user's own key: what the test adds (ts_keymap)
 		cp "$T/$_s/etc/keymap" "$T/$_s/keymap.doc"
 	done
@@ -216,12 +211,21 @@ ts_setup() {
 	while [ ! -s "$T/hop/port" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 	[ -s "$T/hop/port" ] || pf_die "the hop does not start"
 	TS_HOP_PORT=$(cat "$T/hop/port")
+	# (gw_apply adds the pgpsendmail.conf lines to /etc/pgpsendmail.conf:
+	# they go to the site's own)
+	: >/etc/pgpsendmail.conf
 	gw_apply "$ABS/gateway/postfix.cf" >"$T/apply.log" 2>&1 ||
 	    pf_die "gateway/postfix.cf does not apply to site a"
+	cat /etc/pgpsendmail.conf >>"$T/a/etc/pgpsendmail.conf"
+	: >/etc/pgpsendmail.conf
 	sed "s|127\.0\.0\.1:10026|$TS_ADDR_b:10026|g" "$ABS/gateway/postfix.cf" >"$T/postfix-b.cf"
 	(MAIL_CONFIG=$TS_CONF_b; export MAIL_CONFIG; gw_apply "$T/postfix-b.cf") \
 	    >"$T/apply-b.log" 2>&1 || pf_die "gateway/postfix.cf does not apply to site b"
+	cat /etc/pgpsendmail.conf >>"$T/b/etc/pgpsendmail.conf"
+	rm -f /etc/pgpsendmail.conf
 	for _s in a b; do
+		ts_conf_ok "$T/$_s/etc/pgpsendmail.conf" ||
+		    pf_die "site $_s: pgpsendmail --gateway refuses its pgpsendmail.conf"
 		ts_site "$_s" >>"$T/pf.log" 2>&1 || pf_die "site $_s cannot be configured"
 		ts_pf "$_s" postfix check >>"$T/pf.log" 2>&1 || pf_die "postfix check fails for site $_s"
 	done
