@@ -254,7 +254,8 @@ outcomes(struct msg *m, struct txn *t, int ex, int toobig, size_t upto)
 			st = "sent";
 			smtp_reply("250 2.0.0 <%s> Ok: encrypted and handed "
 			    "on", r->addr);
-		} else if (ex == EX_OK && r->fate == FATE_REFUSED) {
+		} else if (r->fate == FATE_REFUSED) {
+			/* For good, whatever became of the others. */
 			st = "refused";
 			smtp_reply("550 5.7.1 %s", buf);
 		} else {
@@ -339,6 +340,7 @@ data(struct msg *m, struct input *in, struct txn *t)
 	passon(t);
 	m->pass = &t->pass;
 	m->deadline = (long long)time(NULL) + m->conf->timeout;
+	m->g.deadline = m->deadline;	/* gpg, too, ends by then */
 	/* With a transport home, the border decrypts what is ours. */
 	ex = m->conf->transporthome != NULL ? border_send(m) : msg_send(m);
 	toobig = in->toobig;
@@ -439,6 +441,7 @@ gateway_serve(struct msg *m, struct input *in)
 		syslog(LOG_ERR, "gateway: %s", m->err);
 		smtp_reply("421 4.3.0 %s %s", m->host, m->err);
 		free(t.order);
+		free(t.rparams);
 		return EX_CONFIG;
 	}
 	smtp_reply("220 %s LMTP pgpsendmail", m->host);

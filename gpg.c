@@ -57,6 +57,17 @@ baseargs(const struct gpg *g, const char **av)
 	return n;
 }
 
+/* Why a gpg was killed: its deadline, or no progress for timeout s. */
+static void
+expired(const struct gpg *g, char *err, size_t errlen, const char *what)
+{
+	if (g->deadline != 0 && (long long)time(NULL) >= g->deadline)
+		snprintf(err, errlen, "%s did not finish within the "
+		    "transaction's %d s", what, g->timeout);
+	else
+		run_expired(err, errlen, what, g->timeout);
+}
+
 /*
  * The same for a run in the transport home (the border): its own secret
  * keys and agent, and every public key from the system keyring, which
@@ -667,6 +678,7 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 	memset(&ch, 0, sizeof(ch));
 	ch.pid = ch.pgrp = pid;
 	ch.seekfd = -1;
+	ch.until = run_until(g->deadline);
 	memset(io, 0, sizeof(io));
 	for (i = 0; i < 3; i++) {
 		io[i].fd = fd[i + 1];
@@ -687,7 +699,7 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(ENOMEM));
 		rc = GPG_EOS;
 	} else if (r == RUN_TIMEOUT) {
-		run_expired(err, errlen, "gpg --list-keys", g->timeout);
+		expired(g, err, errlen, "gpg --list-keys");
 		rc = GPG_ERUN;
 	} else if (r != RUN_DONE) {
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(e));
@@ -941,6 +953,7 @@ startjob(const struct gpg *g, struct gpgjob *j, struct run_child *ch,
 		return -1;
 	}
 	ch->pid = ch->pgrp = pid;
+	ch->until = run_until(g->deadline);
 	for (i = 0; i < J_FDS; i++)
 		io[i].fd = fd[i];
 	return 0;
@@ -1190,7 +1203,7 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 	 */
 	r = run_loop(p.ch, n, p.io, J_FDS * n, g->timeout, nextchunk, &p);
 	if (r == RUN_TIMEOUT) {
-		run_expired(err, errlen, "gpg", g->timeout);
+		expired(g, err, errlen, "gpg");
 		rc = GPG_ERUN;
 	} else if (r == RUN_STOPPED)
 		rc = p.rc;
@@ -1236,7 +1249,7 @@ gpg_encrypt(const struct gpg *g, struct gpgjob *jobs, size_t n,
 /*
  * The receiving border: the transport home's secret keys, and
  * decryption with them.  Every run goes through run_loop with the
- * timeout, and stops at g->until whatever its progress.
+ * timeout, and stops at g->deadline whatever its progress.
  */
 
 int
@@ -1251,22 +1264,6 @@ gpg_transport(struct gpg *g, const char *home)
 		snprintf(g->keyring, sizeof(g->keyring), "%s/pubring.gpg",
 		    g->home);
 	return 0;
-}
-
-static long long
-untilms(const struct gpg *g)
-{
-	struct timespec	ts;
-	long long	left;
-
-	if (g->until == 0)
-		return 0;
-	left = g->until - (long long)time(NULL);
-	if (left < 1)
-		left = 1;	/* stopped at once, in effect */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	    left * 1000;
 }
 
 /* What one border run gives back, and where its stdout goes. */
@@ -1313,7 +1310,7 @@ brun(const struct gpg *g, const char *path, const char **av, int infd,
 	if ((ch.pid = run_spawn(path, av, env, kid, 4)) == -1)
 		goto fail;
 	ch.pgrp = ch.pid;
-	ch.until = untilms(g);
+	ch.until = run_until(g->deadline);
 	closep(&null);
 	memset(io, 0, sizeof(io));
 	for (i = 0; i < 3; i++) {
@@ -1361,8 +1358,7 @@ brunerr(const struct gpg *g, int r, const char *what, char *err,
     size_t errlen)
 {
 	if (r == RUN_TIMEOUT) {
-		snprintf(err, errlen, "%s did not finish in time (timeout %d "
-		    "s, or the transaction's deadline)", what, g->timeout);
+		expired(g, err, errlen, what);
 		return GPG_ERUN;
 	}
 	if (r == -1 && run_oserr(errno)) {

@@ -47,13 +47,13 @@ struct gpg {
 	const char	*signkey;	/* sign with it too, or NULL */
 	int		 compress;	/* -1 gpg's default, 0 none, 1-9 */
 	int		 timeout;	/* s without progress before it is killed */
+	long long	 deadline;	/* time(): killed then, progress or not
+					   (the gateway's transaction); 0 none */
 	const char	*transport;	/* the transport home, or NULL: with
 					   it, encryption and decryption run
 					   with --homedir transport --keyring
 					   home's pubring.kbx */
 	char		 keyring[1024];	/* ... that keyring */
-	long long	 until;		/* time(3): no decryption run goes on
-					   past it; 0 none */
 };
 
 /*

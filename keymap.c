@@ -391,8 +391,8 @@ bad:
 static const char *const confkeys[] = {
 	"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor", "bcc",
 	"protect-subject", "encrypt-to", "sign-key", "queue-lifetime",
-	"compress", "timeout", "expiry-warning", "key-cache", "reinject",
-	"transport-home", "peers", "decrypt-max-size"
+	"compress", "timeout", "expiry-warning", "key-cache",
+	"transport-home", "peers", "decrypt-max-size", "reinject"
 };
 
 struct confread {
@@ -495,8 +495,6 @@ confline(void *arg, char **f, int n, const char *path, size_t lineno,
 		    "or 64 hex digits)", path, lineno);
 		return -1;
 	}
-	if (strcmp(f[0], "reinject") == 0)
-		return setreinject(c, f[1], path, lineno, err, errlen);
 	if (strcmp(f[0], "decrypt-max-size") == 0) {
 		if ((c->decryptmax = bytesize(f[1])) > 0)
 			return 0;
@@ -504,6 +502,8 @@ confline(void *arg, char **f, int n, const char *path, size_t lineno,
 		    "such as 50M, 512K or 1G (at most 1G)", path, lineno);
 		return -1;
 	}
+	if (strcmp(f[0], "reinject") == 0)
+		return setreinject(c, f[1], path, lineno, err, errlen);
 	if (strcmp(f[0], "key-cache") == 0 && strcmp(f[1], "none") == 0) {
 		c->nokeycache = 1;
 		return 0;
@@ -588,9 +588,9 @@ conf_free(struct conf *c)
 		free(c->encryptto[i]);
 	free(c->encryptto);
 	free(c->signkey);
-	free(c->reinject);
 	free(c->transporthome);
 	free(c->peers);
+	free(c->reinject);
 	memset(c, 0, sizeof(*c));
 }
 

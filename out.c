@@ -300,8 +300,9 @@ static int
 badkey(struct msg *m, const char *fpr, int reason)
 {
 	struct keyquery	 kq, *kqp = &kq;
-	char		 err[ERRLEN], why[128];
+	char		 err[ERRLEN], why[128], line[ERRLEN];
 	size_t		 i, k;
+	int		 named = 0;
 
 	memset(&kq, 0, sizeof(kq));
 	kq.addr = fpr;
@@ -311,15 +312,25 @@ badkey(struct msg *m, const char *fpr, int reason)
 	    kq.nkeys == 0 && strcmp(kq.why, "no key") != 0)
 		snprintf(why, sizeof(why), "%s", kq.why);
 	free(kq.keys);
+	/*
+	 * Every recipient of that key: in the gateway each is refused for
+	 * good (the others of the ciphertext are tried again without them).
+	 */
 	for (i = 0; i < m->nr; i++)
 		for (k = 0; k < m->r[i].nq; k++)
 			if (m->r[i].q[k].nkeys > 0 && strcasecmp(
 			    m->r[i].q[k].keys[0].fpr, fpr) == 0) {
-				msg_fail(m, "%s: no usable key (%s)",
-				    m->r[i].addr, why);
-				return EX_NOUSER;
+				snprintf(line, sizeof(line), "%s: no usable "
+				    "key (%s)", m->r[i].addr, why);
+				if (!named++)
+					msg_fail(m, "%s", line);
+				if (m->each)
+					msg_fate(m, m->r[i].addr,
+					    FATE_REFUSED, line);
+				break;
 			}
-	msg_fail(m, "gpg refused key %s (%s)", fpr, why);
+	if (!named)
+		msg_fail(m, "gpg refused key %s (%s)", fpr, why);
 	return EX_NOUSER;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -84,7 +85,7 @@ hangup(struct reinject *rj)
 	if (rj->fd != -1)
 		close(rj->fd);
 	rj->fd = -1;
-	rj->nin = rj->off = 0;
+	rj->nin = rj->off = rj->nout = 0;
 }
 
 static int
@@ -105,7 +106,22 @@ sendall(struct reinject *rj, const char *p, size_t n, long long deadline)
 	return 0;
 }
 
-/* One command line, CRLF added; -1 (errno set) if it could not go. */
+/* Send the commands held; -1 (errno set) if they could not go. */
+static int
+flush(struct reinject *rj, long long deadline)
+{
+	size_t	n = rj->nout;
+
+	rj->nout = 0;
+	return n == 0 ? 0 : sendall(rj, rj->out, n, deadline);
+}
+
+/*
+ * One command line, CRLF added, held until a reply is read: commands
+ * sent in one piece, as PIPELINING allows (RFC 2920), and never a small
+ * segment waiting for the ACK of another.  -1 (errno set) if it could
+ * not go.
+ */
 static int
 cmd(struct reinject *rj, long long deadline, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -125,7 +141,11 @@ cmd(struct reinject *rj, long long deadline, const char *fmt, ...)
 		return -1;
 	}
 	memcpy(line + k, "\r\n", 2);
-	return sendall(rj, line, k + 2, deadline);
+	if (rj->nout + k + 2 > sizeof(rj->out) && flush(rj, deadline) == -1)
+		return -1;
+	memcpy(rj->out + rj->nout, line, k + 2);
+	rj->nout += k + 2;
+	return 0;
 }
 
 /* Note an extension named in an EHLO reply line. */
@@ -162,6 +182,8 @@ reply(struct reinject *rj, long long deadline, int ehlo)
 	ssize_t		 r;
 	int		 first = 1, code = 0;
 
+	if (flush(rj, deadline) == -1)
+		return -1;
 	for (;;) {
 		for (k = 0;;) {
 			if (rj->off == rj->nin) {
@@ -223,7 +245,7 @@ dial(struct reinject *rj, long long deadline, char *err, size_t len)
 	struct sockaddr		*sa;
 	socklen_t		 salen, sl = sizeof(int);
 	char			 buf[RJ_LINE];
-	int			 e = 0, code;
+	int			 e = 0, code, one = 1;
 
 	if (rj->c->rjfamily == AF_INET6) {
 		memset(&sin6, 0, sizeof(sin6));
@@ -241,12 +263,14 @@ dial(struct reinject *rj, long long deadline, char *err, size_t len)
 		salen = sizeof(sin);
 	}
 	rj->pipelining = rj->dsn = rj->eightbit = rj->smtputf8 = 0;
-	rj->nin = rj->off = 0;
+	rj->nin = rj->off = rj->nout = 0;
 	if ((rj->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
 		fail(rj, err, len, "socket: %s", strerror(errno));
 		return -1;
 	}
+	/* The data's last segment, the dot, goes at once. */
+	(void)setsockopt(rj->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((connect(rj->fd, sa, salen) == -1 && errno != EINPROGRESS) ||
 	    waitfd(rj->fd, POLLOUT, deadline) == -1 ||
 	    getsockopt(rj->fd, SOL_SOCKET, SO_ERROR, &e, &sl) == -1 ||
@@ -273,7 +297,8 @@ dial(struct reinject *rj, long long deadline, char *err, size_t len)
 	}
 	if (code != 250) {
 		fail(rj, err, len, "EHLO: %s", said(rj, buf, sizeof(buf)));
-		(void)cmd(rj, deadline, "QUIT");
+		if (cmd(rj, deadline, "QUIT") == 0)
+			(void)flush(rj, deadline);
 		hangup(rj);
 		return -1;
 	}

@@ -34,6 +34,8 @@ struct reinject {
 	int		 pipelining, dsn, eightbit, smtputf8;	/* EHLO said */
 	char		 in[4096];	/* replies read, not used yet */
 	size_t		 nin, off;
+	char		 out[8192];	/* commands not sent yet: they go */
+	size_t		 nout;		/* together before a reply is read */
 	char		 line[RJ_LINE];	/* the last reply's last line */
 };
 

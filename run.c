@@ -230,6 +230,18 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long
+run_until(long long deadline)
+{
+	long long	left;
+
+	if (deadline == 0)
+		return 0;
+	if ((left = deadline - (long long)time(NULL)) < 0)
+		left = 0;
+	return now_ms() + left * 1000;
+}
+
 /* The process group, and the program should it have left it; the pid. */
 static void
 killchild(const struct run_child *c)

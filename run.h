@@ -42,6 +42,8 @@
  *		"WHAT killed by signal N", into err; trims tail's ending
  * run_oserr	whether such an errno is the system's (no memory, too many
  *		processes), not the program's
+ * run_until	a run_child's until for a deadline given as a time(): 0 for
+ *		0 (none), else that moment on the loop's clock (now if past)
  */
 #ifndef RUN_H
 #define RUN_H
@@ -118,5 +120,6 @@ void	run_expired(char *err, size_t errlen, const char *what, int timeout);
 void	run_describe(char *err, size_t errlen, const char *what, int ws,
 	    char *tail);
 int	run_oserr(int eno);
+long long run_until(long long deadline);
 
 #endif
