@@ -13,13 +13,17 @@
 #
 # ts_setup: both sites up, users pgpsm-alice and pgpsm-andy at a.example,
 #	pgpsm-bob and pgpsm-bea at b.example (Maildirs; bob also has a key
-#	of his own, $T/home/bob, public half in b's system keyring, for
+#	of his own, $T/home/bob, public half in a's system keyring, for
 #	mail encrypted end to end), site b's transport key made by sq
 #	(gpg where sq is missing: $TS_SQ is empty then), site a's by gpg.
-# ts_addr NAME: NAME's address (at her site)
+#	$TS_SITE_CF names another file than gateway/site.cf (to see the
+#	tests fail with a wrong one).
+# ts_addr NAME: NAME's address (at her site); ts_site_of NAME: a or b
 # ts_pf SITE ARGS: a Postfix command (postfix, postqueue, postconf ...)
 #	for SITE's instance
-# ts_wait_queues: both queues empty, within $PF_WAIT seconds
+# ts_keymap SITE LINE...: SITE's keymap with LINEs before site.cf's
+# ts_wait_queues: both queues empty, within $PF_WAIT seconds;
+#	ts_queue_empty SITE, ts_queued SITE: one queue now
 # ts_smtp SITE FROM RCPT... <MSG: MSG submitted over SMTP to SITE's port 25
 # $TS_FPR_a, $TS_FPR_b: the transport keys; $T/X/etc: site X's
 #	pgpsendmail.conf, keymap, peers and system keyring (gnupg);
