@@ -9,7 +9,7 @@
 # known and still to go is listed in KNOWN and reported as TODO.
 . "$(dirname "$0")/lib.sh"
 command -v perl >/dev/null || skip_all "perl is not installed"
-plan 5
+plan 6
 KNOWN=
 KNOWN=$KNOWN perl - "$ABS" >"$T/layers" <<'EOF_'
 use strict;
@@ -91,4 +91,13 @@ check "every edge listed as known is still there (else take it off KNOWN)" \
     not grep -q '^gone ' "$T/layers"
 report gone
 report todo 'known, still to go:'
+# README's "How the code is laid out" names every source file.
+sed -n '/^How the code is laid out/,/^Each header lists/p' "$ABS/README" >"$T/layout"
+: >"$T/unlisted"
+for f in "$ABS"/*.c; do
+	f=${f##*/}
+	grep -q "^    $f " "$T/layout" || echo "$f" >>"$T/unlisted"
+done
+check "README's layout names every source file" not test -s "$T/unlisted"
+[ ! -s "$T/unlisted" ] || diag "not in README: $(cat "$T/unlisted" | tr '\n' ' ')"
 [ "$failed" -eq 0 ] || grep '^# ' "$T/layers" >&2
