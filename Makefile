@@ -15,10 +15,10 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' \
     -DVERSION='"$(VERSION)"' $(BSD_CFLAGS)
 
 OBJS = pgpsendmail.o send.o smtp.o gateway.o verify.o report.o msg.o out.o \
-    queue.o backend.o keymap.o keycache.o gpg.o run.o \
+    queue.o backend.o reinject.o keymap.o keycache.o gpg.o run.o \
     input.o rfc5322.o armor.o spool.o text.o fdio.o border.o
 HDRS = armor.h backend.h border.h conf.h gateway.h gpg.h input.h keycache.h keymap.h \
-    msg.h out.h queue.h rfc5322.h report.h run.h send.h smtp.h spool.h text.h \
+    msg.h out.h queue.h reinject.h rfc5322.h report.h run.h send.h smtp.h spool.h text.h \
     verify.h fdio.h
 
 # Debian packages the build, the demo and the tests need.

@@ -48,6 +48,12 @@ struct conf {
 	long long decryptmax;	/* bytes a decrypted message may have */
 	long long expirywarn;	/* s: a key that stops working this soon is
 				   named (--key-report, -bv, the log line) */
+	char	 *reinject;	/* --gateway: hand the copies back over SMTP
+				   to this HOST:PORT, as written; NULL: the
+				   real sendmail */
+	int	  rjfamily;	/* ... its address: AF_INET or AF_INET6, */
+	unsigned char rjaddr[16];	/* in network order, */
+	int	  rjport;	/* and port */
 };
 
 int	conf_load(struct conf *, const char *path, char *err, size_t errlen);

@@ -14,10 +14,16 @@
  * to the MTA is 250 for its recipients whatever became of the others, so
  * that a retry never sends it twice.
  *
- * The envelope: the sender goes on with -f (the null sender too), BODY
- * with -B, RET with -R, ENVID (xtext decoded) with -V, and NOTIFY with -N
- * when every recipient of the message asked the same.  ORCPT is accepted
- * and lost: the real sendmail has no option for it.
+ * The copies go back to the MTA one of two ways (out.c's sendeach, one
+ * switch): over SMTP to the config's reinject address (reinject.c, one
+ * connection for the session), or through the real sendmail.
+ *
+ * The envelope.  Over SMTP all of it goes on as it came: the sender (the
+ * null sender too), BODY, RET and ENVID on MAIL, and each recipient's own
+ * NOTIFY and ORCPT on its RCPT.  Through the real sendmail: the sender
+ * with -f, BODY with -B, RET with -R, ENVID (xtext decoded) with -V, and
+ * NOTIFY with -N when every recipient of the message asked the same;
+ * ORCPT is lost there, the real sendmail has no option for it.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -33,35 +39,49 @@
 #include "gateway.h"
 #include "input.h"
 #include "msg.h"
+#include "reinject.h"
 #include "send.h"
 #include "smtp.h"
 #include "text.h"
 
 #define CMDMAX	2048	/* a command line: 512, and DSN's parameters */
 
-/* One transaction's envelope parameters, kept for the real sendmail. */
+/* One transaction's envelope parameters, kept to be passed on. */
 struct txn {
 	struct passon	 pass;
 	char		 body[16];
 	char		 ret[8];
 	char		 envid[101];
+	char		 envidx[301];	/* ENVID as received, in xtext */
+	int		 smtputf8;
 	char		 notify[65];
 	int		 mixed;		/* recipients asked different NOTIFY */
 	size_t		*order;		/* each accepted RCPT's index in m->r */
+	char		**rparams;	/* by index in m->r: its NOTIFY and
+					   ORCPT as received, or NULL */
 	size_t		 n;
 	size_t		 said;		/* replies given after the dot */
 	struct input	*in;
+	struct reinject	*rj;		/* NULL: the real sendmail */
 };
 
 static void
 txnreset(struct txn *t)
 {
-	size_t		*order = t->order;
-	struct input	*in = t->in;
+	size_t		 *order = t->order, i;
+	char		**rparams = t->rparams;
+	struct input	 *in = t->in;
+	struct reinject	 *rj = t->rj;
 
+	for (i = 0; rparams != NULL && i < GW_MAXRCPTS; i++) {
+		free(rparams[i]);
+		rparams[i] = NULL;
+	}
 	memset(t, 0, sizeof(*t));
 	t->order = order;
+	t->rparams = rparams;
 	t->in = in;
+	t->rj = rj;
 }
 
 /* The value of "KEY=value" if param is that key, else NULL. */
@@ -134,13 +154,16 @@ mailparams(struct txn *t, char *p)
 				return "555 5.5.4 BODY: 7BIT or 8BITMIME";
 			strlcpy(t->body, v, sizeof(t->body));
 		} else if (strcasecmp(w, "SMTPUTF8") == 0)
-			;	/* Postfix's sendmail tells UTF-8 by itself */
+			t->smtputf8 = 1;	/* Postfix's sendmail tells
+						   UTF-8 by itself */
 		else if ((v = param(w, "RET")) != NULL) {
 			if (!backend_optok('R', v))
 				return "501 5.5.4 RET: FULL or HDRS";
 			strlcpy(t->ret, v, sizeof(t->ret));
 		} else if ((v = param(w, "ENVID")) != NULL) {
-			if (xtext(v, t->envid, sizeof(t->envid)) == -1)
+			if (xtext(v, t->envid, sizeof(t->envid)) == -1 ||
+			    strlcpy(t->envidx, v, sizeof(t->envidx)) >=
+			    sizeof(t->envidx))
 				return "501 5.5.4 ENVID: bad xtext";
 		} else
 			return "555 5.5.4 unknown MAIL parameter";
@@ -148,15 +171,21 @@ mailparams(struct txn *t, char *p)
 	return NULL;
 }
 
-/* RCPT's: NOTIFY and ORCPT; NULL or the reply. */
+/*
+ * RCPT's: NOTIFY and ORCPT; NULL or the reply.  Both as received, space-
+ * separated, into kept.
+ */
 static const char *
-rcptparams(char *p, char *notify, size_t len)
+rcptparams(char *p, char *notify, size_t len, char *kept, size_t klen)
 {
 	const char	*v;
 	char		*w, orcpt[ADDR_MAX + 100];
 
-	notify[0] = '\0';
+	notify[0] = kept[0] = '\0';
 	for (w = strtok(p, " "); w != NULL; w = strtok(NULL, " ")) {
+		if ((kept[0] != '\0' && strlcat(kept, " ", klen) >= klen) ||
+		    strlcat(kept, w, klen) >= klen)
+			return "501 5.5.4 RCPT parameters too long";
 		if ((v = param(w, "NOTIFY")) != NULL) {
 			if (!backend_optok('N', v) || strlcpy(notify, v, len) >=
 			    len)
@@ -196,7 +225,7 @@ passon(struct txn *t)
 		    "sendmail takes");
 	if (t->notify[0] != '\0' && !t->mixed)
 		backend_keep(&t->pass, 'N', t->notify);
-	else if (t->mixed)
+	else if (t->mixed && t->rj == NULL)
 		syslog(LOG_NOTICE, "NOTIFY not passed on: the recipients of "
 		    "one message asked for different ones");
 }
@@ -262,6 +291,43 @@ handed(struct msg *m, void *arg)
 	outcomes(m, t, EX_OK, 0, k);
 }
 
+/*
+ * m->copy over SMTP: one copy back to the MTA with the envelope as it
+ * came, each recipient with its own NOTIFY and ORCPT; each one's fate.
+ */
+static void
+gwcopy(struct msg *m, void *arg, int fd, off_t base, const char *const *rcpt,
+    size_t n, long long deadline)
+{
+	struct txn	*t = arg;
+	struct rjenv	 env;
+	struct rjrcpt	*r;
+	size_t		 i;
+	ssize_t		 k;
+
+	if ((r = calloc(n, sizeof(*r))) == NULL) {
+		for (i = 0; i < n; i++)
+			msg_fate(m, rcpt[i], FATE_FAILED, "out of memory");
+		return;
+	}
+	memset(&env, 0, sizeof(env));
+	env.sender = strcmp(m->sender, "<>") == 0 ? "" : m->sender;
+	env.body = t->body[0] != '\0' ? t->body : NULL;
+	env.ret = t->ret[0] != '\0' ? t->ret : NULL;
+	env.envid = t->envidx[0] != '\0' ? t->envidx : NULL;
+	env.smtputf8 = t->smtputf8;
+	for (i = 0; i < n; i++) {
+		r[i].addr = rcpt[i];
+		if ((k = msg_find(m, rcpt[i])) >= 0 && k < GW_MAXRCPTS)
+			r[i].params = t->rparams[k];
+	}
+	reinject_copy(t->rj, &env, r, n, fd, base, deadline);
+	for (i = 0; i < n; i++)
+		msg_fate(m, rcpt[i], r[i].sent ? FATE_SENT : FATE_FAILED,
+		    r[i].sent ? NULL : r[i].why);
+	free(r);
+}
+
 /* DATA: the message through the pipeline; false if the client is gone. */
 static int
 data(struct msg *m, struct input *in, struct txn *t)
@@ -304,7 +370,7 @@ static void
 rcpt(struct msg *m, struct txn *t, char *arg)
 {
 	const char	*bad;
-	char		*addr, notify[65];
+	char		*addr, notify[65], kept[CMDMAX];
 	size_t		 nr = m->nr;
 	ssize_t		 k;
 
@@ -313,7 +379,7 @@ rcpt(struct msg *m, struct txn *t, char *arg)
 		return;
 	}
 	if ((bad = rcptparams(addr + strlen(addr) + 1, notify,
-	    sizeof(notify))) != NULL) {
+	    sizeof(notify), kept, sizeof(kept))) != NULL) {
 		smtp_reply("%s", bad);
 		return;
 	}
@@ -331,6 +397,12 @@ rcpt(struct msg *m, struct txn *t, char *arg)
 		smtp_reply("451 4.3.0 recipient lost");
 		return;
 	}
+	if (m->nr > nr && kept[0] != '\0' && k < GW_MAXRCPTS &&
+	    (t->rparams[k] = strdup(kept)) == NULL) {
+		msg_drop(m, nr);
+		smtp_reply("451 4.3.0 out of memory");
+		return;
+	}
 	keepnotify(t, notify);
 	t->order[t->n++] = (size_t)k;
 	smtp_reply("250 2.1.5 Ok");
@@ -340,17 +412,26 @@ int
 gateway_serve(struct msg *m, struct input *in)
 {
 	struct txn	 t;
+	struct reinject	 rj;
 	char		 line[CMDMAX], *arg, *addr;
 	const char	*bad;
 	ssize_t		 n;
 	int		 lhlo = 0, mail = 0;
 
 	memset(&t, 0, sizeof(t));
-	if ((t.order = calloc(GW_MAXRCPTS, sizeof(*t.order))) == NULL) {
+	if ((t.order = calloc(GW_MAXRCPTS, sizeof(*t.order))) == NULL ||
+	    (t.rparams = calloc(GW_MAXRCPTS, sizeof(*t.rparams))) == NULL) {
+		free(t.order);
 		smtp_reply("421 4.3.0 %s out of memory", m->host);
 		return EX_OSERR;
 	}
 	t.in = in;
+	if (m->conf->reinject != NULL) {
+		reinject_init(&rj, m->conf, m->host);
+		t.rj = &rj;
+		m->copy = gwcopy;
+		m->copyarg = &t;
+	}
 	m->quiet = 1;
 	m->each = 1;
 	m->handed = handed;
@@ -360,6 +441,7 @@ gateway_serve(struct msg *m, struct input *in)
 		syslog(LOG_ERR, "gateway: %s", m->err);
 		smtp_reply("421 4.3.0 %s %s", m->host, m->err);
 		free(t.order);
+		free(t.rparams);
 		return EX_CONFIG;
 	}
 	smtp_reply("220 %s LMTP pgpsendmail", m->host);
@@ -428,6 +510,10 @@ gateway_serve(struct msg *m, struct input *in)
 			break;
 	}
 	msg_reset(m);
+	txnreset(&t);
+	if (t.rj != NULL)
+		reinject_close(t.rj);
 	free(t.order);
+	free(t.rparams);
 	return EX_OK;
 }

@@ -10,7 +10,10 @@
  * Every error names FILE:LINE.  A file that anybody may write is refused:
  * it decides who reads the mail.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -351,11 +354,45 @@ setflavor(struct conf *c, const char *val, const char *path, size_t lineno,
 	return -1;
 }
 
+/*
+ * reinject HOST:PORT: an IPv4 literal, or an IPv6 one in brackets, and a
+ * port; no names, so that no lookup stands between the filter and the MTA.
+ */
+static int
+setreinject(struct conf *c, const char *val, const char *path, size_t lineno,
+    char *err, size_t errlen)
+{
+	const char	*errstr, *colon;
+	char		 host[64];
+	size_t		 len;
+	int		 v6 = val[0] == '[';
+
+	colon = strrchr(val, ':');
+	if (colon == NULL || (v6 && (colon == val || colon[-1] != ']')))
+		goto bad;
+	len = colon - val - (v6 ? 2 : 0);
+	if (len == 0 || len >= sizeof(host))
+		goto bad;
+	memcpy(host, val + v6, len);
+	host[len] = '\0';
+	c->rjfamily = v6 ? AF_INET6 : AF_INET;
+	if (inet_pton(c->rjfamily, host, c->rjaddr) != 1)
+		goto bad;
+	c->rjport = strtonum(colon + 1, 1, 65535, &errstr);
+	if (errstr != NULL || (c->reinject = strdup(val)) == NULL)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%zu: reinject wants an address and a port, "
+	    "such as 127.0.0.1:10026 or [::1]:10026", path, lineno);
+	return -1;
+}
+
 static const char *const confkeys[] = {
 	"sendmail", "gpg", "gnupghome", "keymap", "spool", "flavor", "bcc",
 	"protect-subject", "encrypt-to", "sign-key", "queue-lifetime",
 	"compress", "timeout", "expiry-warning", "key-cache",
-	"transport-home", "peers", "decrypt-max-size"
+	"transport-home", "peers", "decrypt-max-size", "reinject"
 };
 
 struct confread {
@@ -465,6 +502,8 @@ confline(void *arg, char **f, int n, const char *path, size_t lineno,
 		    "such as 50M, 512K or 1G (at most 1G)", path, lineno);
 		return -1;
 	}
+	if (strcmp(f[0], "reinject") == 0)
+		return setreinject(c, f[1], path, lineno, err, errlen);
 	if (strcmp(f[0], "key-cache") == 0 && strcmp(f[1], "none") == 0) {
 		c->nokeycache = 1;
 		return 0;
@@ -551,6 +590,7 @@ conf_free(struct conf *c)
 	free(c->signkey);
 	free(c->transporthome);
 	free(c->peers);
+	free(c->reinject);
 	memset(c, 0, sizeof(*c));
 }
 

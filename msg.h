@@ -77,6 +77,15 @@ struct msg {
 	void			(*handed)(struct msg *, void *);
 	void			*handedarg;	/* with each: called after
 						   each copy's hand-off */
+	void			(*copy)(struct msg *, void *, int fd,
+				    off_t base, const char *const *rcpt,
+				    size_t n, long long deadline);
+	void			*copyarg;	/* with each: hands one copy
+						   (fd from base) on instead of
+						   the real sendmail, by the
+						   deadline, and tells each
+						   recipient's fate (msg_fate);
+						   NULL: the real sendmail */
 	struct keyquery		*encryptto;	/* the encrypt-to keys */
 	size_t			 nencryptto;
 	int			 encrypttolooked;

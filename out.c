@@ -558,7 +558,8 @@ commit(struct msg *m, struct outputs *o)
  * With each recipient's own outcome (the gateway): the copy's recipients
  * learn what became of it (m->handed is told at once), and the next copy
  * goes all the same.  No copy starts past the deadline, nor runs beyond
- * it.
+ * it.  It goes to the real sendmail, or where m->copy takes it (the
+ * gateway's SMTP re-injection): one pipeline, two ways out.
  */
 static int
 sendeach(struct msg *m, struct outputs *o, struct output *out)
@@ -573,7 +574,12 @@ sendeach(struct msg *m, struct outputs *o, struct output *out)
 	if (left <= 0)
 		snprintf(m->err, sizeof(m->err), "not handed on: the "
 		    "transaction's %d s are up", m->conf->timeout);
-	else {
+	else if (m->copy != NULL) {
+		/* Back to the MTA by the gateway's own means: fates told. */
+		m->copy(m, m->copyarg, out->fd, out->base, out->rcpt,
+		    out->nrcpt, (long long)time(NULL) + left);
+		goto told;
+	} else {
 		c.timeout = c.within = (int)left;
 		ex = backend_send(&c, m->fopt ? m->sender : NULL, o->opts,
 		    o->nopts, out->fd, out->base, out->rcpt, out->nrcpt,
@@ -582,6 +588,7 @@ sendeach(struct msg *m, struct outputs *o, struct output *out)
 	for (i = 0; i < out->nrcpt; i++)
 		msg_fate(m, out->rcpt[i], ex == EX_OK ? FATE_SENT :
 		    FATE_FAILED, m->err);
+told:
 	if (m->handed != NULL)
 		m->handed(m, m->handedarg);
 	return EX_OK;

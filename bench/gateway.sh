@@ -20,20 +20,27 @@
 #   relay	the same Postfix without the filter (content_filter off)
 #   gw 1/2/4	the gateway, with the filter's process limit (the lmtp
 #		and spawn maxproc and pgpgw_destination_concurrency_limit)
-#		at 1, 2 and 4 (4: gateway/postfix.cf as shipped)
+#		at 1, 2 and 4 (4: gateway/postfix.cf as shipped), each copy
+#		re-injected over SMTP to the 127.0.0.1:10026 smtpd
+#   gw 4 nc	the same at 4 with lmtp_connection_cache_on_demand=no on
+#		the pgpgw service: one filter (and one connection to 10026)
+#		for each message, where the shipped file lets one serve
+#		several
 #   bare	gpg --armor --encrypt of the same message to the same keys,
 #		two at a time (two shell loops), with pgpsendmail's gpg options
 #
 # CPU per message (one more gateway run at 4, with counting wrappers):
-# pgpsendmail, the gpg it runs and the real sendmail it re-injects with
-# are each started through bench/cpuwrap.c, which waits for its program
-# and logs the CPU of it and of what it reaped (wait4's rusage).  Postfix
-# is the tree under master (bench/cputree.py, /proc/PID/stat, own and
-# reaped children's time, read before and after), less pgpsendmail's
-# tree, plus the re-injection (Postfix's sendmail and postdrop); gpg is
-# gpg's own; pgpsendmail is its tree less gpg and re-injection, less the
-# cost of the two inner wrappers (measured: a wrapper around a wrapper
-# of /bin/true).  Logging (rsyslogd), the sink and smtp-source are
+# pgpsendmail and the gpg it runs are each started through
+# bench/cpuwrap.c, which waits for its program and logs the CPU of it and
+# of what it reaped (wait4's rusage).  Postfix is the tree under master
+# (bench/cputree.py, /proc/PID/stat, own and reaped children's time, read
+# before and after), less pgpsendmail's tree, less the re-injection;
+# "reinject" is the share of the 127.0.0.1:10026 smtpd processes inside
+# Postfix (their /proc times, kept alive for the run with max_idle and
+# max_use; what their cleanup and qmgr do for the copies stays in
+# Postfix's column, as it did for the copies of Postfix's sendmail);
+# gpg is gpg's own; pgpsendmail is its tree less gpg, less the cost of
+# the inner wrapper (measured: a wrapper around a wrapper of /bin/true).  Logging (rsyslogd), the sink and smtp-source are
 # counted apart.  The key cache is built first (pgpsendmail -bi), as the
 # package's timer does.
 . "$(dirname "$0")/../t/lib.sh"
@@ -67,6 +74,7 @@ timeout 60 postconf -e "transport_maps = hash:/etc/postfix/transport" \
 timeout 60 postfix reload >>"$T/pf.log" 2>&1 || pf_die "postfix reload fails"
 PGPSENDMAIL_CONF=/etc/pgpsendmail.conf "$PGPSENDMAIL" -bi >>"$T/pf.log" 2>&1 ||
     pf_die "pgpsendmail -bi (the key cache) fails"
+cp /etc/pgpsendmail.conf "$T/conf.applied"	# reinject 127.0.0.1:10026 too
 sleep 1
 
 # The messages: 1 KB, every recipient in To:
@@ -90,7 +98,6 @@ cw() {
 	chmod 666 "$T/acct/$1"
 }
 cw gpg "$(grep '^gpg ' "$T/conf" | cut -d' ' -f2)"
-cw sendmail "$T/postfix-sendmail"
 cw pgpsendmail "$PGPSENDMAIL"
 cw smtp-source "$(command -v smtp-source)"
 cw true /bin/true
@@ -122,6 +129,11 @@ filter() {	# filter on|off
 		postconf -PX smtp/inet/content_filter 2>>"$T/pf.log"
 	fi
 	say "filter $1: $(postconf -P smtp/inet/content_filter 2>/dev/null)"
+	timeout 60 postfix reload >>"$T/pf.log" 2>&1
+	sleep 2
+}
+cache() {	# cache yes|no: the filter's connection cache
+	postconf -P "pgpgw/unix/lmtp_connection_cache_on_demand=$1"
 	timeout 60 postfix reload >>"$T/pf.log" 2>&1
 	sleep 2
 }
@@ -201,34 +213,47 @@ bare() {
 	rate=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
 }
 
-# The two wrappers inside pgpsendmail's tree (gpg's, sendmail's) cost what
-# a wrapper costs: measured as a wrapper around a wrapper of /bin/true
+# The wrapper inside pgpsendmail's tree (gpg's) costs what a wrapper
+# costs: measured as a wrapper around a wrapper of /bin/true
 zero true outer
 i=0
 while [ $i -lt 200 ]; do "$T/w/outer"; i=$((i + 1)); done
 wrapus=$(awk -v o="$(sum outer)" -v t="$(sum true)" 'BEGIN { print (o - t) / 200 }')
 
-# acct: the gateway at 4, through the wrappers
+# acct: the gateway at 4, through the wrappers; the 10026 smtpd
+# processes live through the run, so that their times can be read
+RJ=127.0.0.1:10026
 acct_on() {
-	sed -i "s|^gpg .*|gpg $T/w/gpg|; s|^sendmail .*|sendmail $T/w/sendmail|" \
-	    /etc/pgpsendmail.conf
+	sed -i "s|^gpg .*|gpg $T/w/gpg|" /etc/pgpsendmail.conf
 	PGPSENDMAIL_CONF=/etc/pgpsendmail.conf "$PGPSENDMAIL" -bi >>"$T/pf.log" 2>&1
 	postconf -F "pgpsendmail/unix/command=spawn user=$GWUSER argv=$T/w/pgpsendmail --gateway"
+	postconf -P "$RJ/inet/max_idle=3600s" "$RJ/inet/max_use=1000000"
 	timeout 60 postfix reload >>"$T/pf.log" 2>&1
 	sleep 2
 }
 acct_off() {
-	cp "$T/conf" /etc/pgpsendmail.conf
+	cp "$T/conf.applied" /etc/pgpsendmail.conf
 	PGPSENDMAIL_CONF=/etc/pgpsendmail.conf "$PGPSENDMAIL" -bi >>"$T/pf.log" 2>&1
 	postconf -F "pgpsendmail/unix/command=spawn user=$GWUSER argv=$PGPSENDMAIL --gateway"
+	postconf -PX "$RJ/inet/max_idle" "$RJ/inet/max_use"
 	timeout 60 postfix reload >>"$T/pf.log" 2>&1
 	sleep 2
 }
-trees() {	# ticks of master's tree, rsyslogd's, the sink's
+trees() {	# ticks of master's tree, rsyslogd's, the sink's, the 10026 smtpd's
 	python3 "$ABS/bench/cputree.py" "$(tr -d ' ' </var/spool/postfix/pid/master.pid)" \
-	    "$(cat "$T/ns/rsyslogd.pid")" "$sinkpid" | tr '\n' ' '
+	    "$(cat "$T/ns/rsyslogd.pid")" "$sinkpid" "match:-n $RJ " | tr '\n' ' '
 }
-after() { sleep 1; cpu1=$(trees); }
+# after: once every filter has ended (a cached connection keeps one
+# running until lmtp(8) drops it, and its wrapper logs at its end)
+after() {
+	_i=0
+	while pgrep -f "^$T/w/pgpsendmail --gateway" >/dev/null && [ $_i -lt 120 ]; do
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+	sleep 1
+	cpu1=$(trees)
+}
 
 : >"$T/results"
 for r in 1 5; do
@@ -245,15 +270,21 @@ for r in 1 5; do
 		[ "$k" -eq 4 ] && spot "$r" && say "  spot check: $spotck decrypt" &&
 		    echo "$r spot $spotck" >>"$T/results"
 	done
+	cache no
+	run "$r"
+	say "gateway at 4, connection cache off, $r rcpt: $rate msg/s ($got, encrypted: $enc)"
+	echo "$r gw4nc $rate" >>"$T/results"
+	cache yes
 	acct_on
-	zero gpg sendmail pgpsendmail smtp-source
+	zero gpg pgpsendmail smtp-source
 	cpu0=$(python3 "$ABS/bench/cputree.py" \
-	    "$(tr -d ' ' </var/spool/postfix/pid/master.pid)" "$(cat "$T/ns/rsyslogd.pid")" | tr '\n' ' ')
+	    "$(tr -d ' ' </var/spool/postfix/pid/master.pid)" "$(cat "$T/ns/rsyslogd.pid")" \
+	    "match:-n $RJ " | tr '\n' ' ')
 	run "$r" after
 	set -- $cpu0
-	pf0=$1 sys0=$2
+	pf0=$1 sys0=$2 rj0=$3
 	set -- $cpu1
-	echo "$r acct $rate $(( $1 - pf0 )) $(( $2 - sys0 )) $3 $(sum pgpsendmail) $(sum gpg) $(sum sendmail) $(sum smtp-source) $(lines pgpsendmail) $(lines gpg) $(lines sendmail)" >>"$T/results"
+	echo "$r acct $rate $(( $1 - pf0 )) $(( $2 - sys0 )) $3 $(sum pgpsendmail) $(sum gpg) $(( $4 - rj0 )) $(sum smtp-source) $(lines pgpsendmail) $(lines gpg)" >>"$T/results"
 	say "gateway at 4 with the counting wrappers, $r rcpt: $rate msg/s"
 	acct_off
 	zero bare
@@ -270,32 +301,34 @@ awk -v n="$N" -v tick="$tick" -v w="$wrapus" '
 	$2 == "bare" { bare[$1] = $3; barecpu[$1] = $4 }
 	$2 == "acct" { acct[$1] = $0 }
 	END {
-		printf "%-16s %8s %8s %8s %8s %8s %8s\n", "msg/s, 1 KB", "relay(a)",
-		    "gw 1", "gw 2", "gw 4", "bare(b)", "gw4/(b)"
+		printf "%-16s %8s %8s %8s %8s %8s %8s %8s\n", "msg/s, 1 KB",
+		    "relay(a)", "gw 1", "gw 2", "gw 4", "gw 4 nc", "bare(b)",
+		    "gw4/(b)"
 		for (r = 1; r <= 5; r += 4)
-			printf "%-16s %8.1f %8.1f %8.1f %8.1f %8.1f %8.2f\n",
+			printf "%-16s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.2f\n",
 			    r " rcpt", relay[r], gw[r, 1], gw[r, 2], gw[r, 4],
-			    bare[r], gw[r, 4] / bare[r]
+			    gw[r, "4nc"], bare[r], gw[r, 4] / bare[r]
 		printf "\n%-16s %7s %8s %7s %7s %7s %7s %7s %7s %8s\n",
 		    "CPU ms/msg, gw 4", "Postfix", "reinject", "pgpsm", "gpg",
 		    "syslog", "sink", "source", "bare(b)", "msg/s"
 		for (r = 1; r <= 5; r += 4) {
 			split(acct[r], a, " ")
 			# a: 1 r, 2 acct, 3 rate, 4 master ticks, 5 rsyslogd
-			# ticks, 6 sink ticks, 7 pgpsm us, 8 gpg us, 9 sendmail
-			# us, 10 source us, 11-13 runs of pgpsm, gpg, sendmail.
-			# Postfix: the tree of master less that of pgpsendmail
-			# (and less its wrapper, a child of spawn); the
-			# re-injection (sendmail and postdrop of Postfix) apart
-			pf = a[4] * 1e6 / tick - a[7] - w * a[11]
-			own = a[7] - a[8] - a[9] - w * (a[12] + a[13])
+			# ticks, 6 sink ticks, 7 pgpsm us, 8 gpg us, 9 ticks of
+			# the 10026 smtpd, 10 source us, 11-12 runs of pgpsm,
+			# gpg.  Postfix: the tree of master less that of
+			# pgpsendmail (and less its wrapper, a child of spawn),
+			# less the re-injection (the 10026 smtpd), shown apart
+			rj = a[9] * 1e6 / tick
+			pf = a[4] * 1e6 / tick - a[7] - w * a[11] - rj
+			own = a[7] - a[8] - w * a[12]
 			printf "%-16s %7.2f %8.2f %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f %8.1f\n",
-			    r " rcpt", pf / n / 1000, a[9] / n / 1000,
+			    r " rcpt", pf / n / 1000, rj / n / 1000,
 			    own / n / 1000, a[8] / n / 1000,
 			    a[5] * 1000 / tick / n, a[6] * 1000 / tick / n,
 			    a[10] / n / 1000, barecpu[r] / n / 1000, a[3]
-			printf "%-16s runs a message: pgpsendmail %.2f, gpg %.2f, sendmail %.2f; spot check %s decrypt\n",
-			    "", a[11] / n, a[12] / n, a[13] / n, spot[r]
+			printf "%-16s runs a message: pgpsendmail %.2f (a filter carried %.1f), gpg %.2f; spot check %s decrypt\n",
+			    "", a[11] / n, a[11] ? n / a[11] : 0, a[12] / n, spot[r]
 		}
 		printf "wrapper cost subtracted: %.0f us a wrapped run\n", w
 	}' "$T/results"

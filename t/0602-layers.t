@@ -1,14 +1,15 @@
 #!/bin/sh
 # The modules form a one-way stack, drawn from the includes and the calls
 # in the sources: the command line on top; the pipeline; the message and
-# its outputs; the key cache, gpg, the queue, the real sendmail; the parsers and helpers
+# its outputs; the key cache, gpg, the queue, the real sendmail and the
+# SMTP re-injection; the parsers and helpers
 # at the bottom.  No file includes a header of a layer above it or calls
 # a function defined there, and no two files call each other (a callback
 # passed down as a function pointer is not a call here).  An edge that is
 # known and still to go is listed in KNOWN and reported as TODO.
 . "$(dirname "$0")/lib.sh"
 command -v perl >/dev/null || skip_all "perl is not installed"
-plan 5
+plan 6
 KNOWN=
 KNOWN=$KNOWN perl - "$ABS" >"$T/layers" <<'EOF_'
 use strict;
@@ -18,7 +19,7 @@ my @layers = (
     [qw(pgpsendmail)],			# the command line
     [qw(send smtp gateway border verify report)],	# the pipeline; the key report; --gateway and its border
     [qw(msg out)],			# the message and its outputs
-    [qw(keycache gpg queue spool backend run)],	# the key cache, gpg, the queue, the real sendmail
+    [qw(keycache gpg queue spool backend reinject run)],	# the key cache, gpg, the queue, the real sendmail, SMTP re-injection
     [qw(rfc5322 input armor keymap conf text fdio)],	# parsers and helpers
 );
 my (%layer, %inc, %defs, %src, %calls, @unplaced);
@@ -90,4 +91,13 @@ check "every edge listed as known is still there (else take it off KNOWN)" \
     not grep -q '^gone ' "$T/layers"
 report gone
 report todo 'known, still to go:'
+# README's "How the code is laid out" names every source file.
+sed -n '/^How the code is laid out/,/^Each header lists/p' "$ABS/README" >"$T/layout"
+: >"$T/unlisted"
+for f in "$ABS"/*.c; do
+	f=${f##*/}
+	grep -q "^    $f " "$T/layout" || echo "$f" >>"$T/unlisted"
+done
+check "README's layout names every source file" not test -s "$T/unlisted"
+[ ! -s "$T/unlisted" ] || diag "not in README: $(cat "$T/unlisted" | tr '\n' ' ')"
 [ "$failed" -eq 0 ] || grep '^# ' "$T/layers" >&2

@@ -8,7 +8,8 @@
 # is anywhere in clear, recipients without a key or refused by the keymap
 # get nothing and their sender a DSN with the headers only, every message
 # passes the filter exactly once (and mail from the sendmail front end
-# never), and a gpg that is gone for a while leaves mail deferred, then
+# never), the copies come back over SMTP to the 127.0.0.1:10026 service
+# and pass no filter, and a gpg that is gone for a while leaves mail deferred, then
 # delivered exactly once after postqueue -f.
 #
 # GW_MESSAGES (default 200) messages.
@@ -32,6 +33,10 @@ check "master.cf has the filter on submission" \
     sh -c 'postconf -P submission/inet/content_filter | grep -q "= *pgpgw:unix:private/pgpsendmail$"'
 check "main.cf has no content_filter (pickup does not filter)" \
     sh -c '[ -z "$(postconf -h content_filter)" ]'
+check "the re-injection service on 127.0.0.1:10026 has no filter and maps no address" \
+    sh -c 'postconf -P 127.0.0.1:10026/inet/content_filter | grep -q "= *$" &&
+    postconf -P 127.0.0.1:10026/inet/receive_override_options | grep -q no_address_mappings'
+check "pgpsendmail.conf hands the copies back to it" grep -qx 'reinject 127.0.0.1:10026' /etc/pgpsendmail.conf
 
 # 1. The workload
 t0=$(date +%s)
@@ -80,6 +85,16 @@ nrcpt=$(cat "$T/want" "$T/wantdsn" | wc -l)
 is "$(grep -c 'status=\(sent\|bounced\)' "$T/lmtp.log")" "$nrcpt" \
     "the filter gave each of the $nrcpt recipients one final status"
 is "$(grep -c 'status=deferred' "$T/lmtp.log")" 0 "the filter deferred no one"
+# The copies came back over SMTP to 127.0.0.1:10026 (pgpsendmail.conf's
+# reinject), as new messages that no filter saw, none through pickup.
+grep -a 'postfix/pgpgw-in/smtpd\[[0-9]*\]: [0-9A-F]*: client=' "$PF_LOG" |
+    sed 's/.*: \([0-9A-F]*\): client=.*/\1/' | sort -u >"$T/in.q"
+check "the filter's copies came back over SMTP to 127.0.0.1:10026 ($(wc -l <"$T/in.q") messages)" \
+    [ "$(wc -l <"$T/in.q")" -ge "$NMSG" ]
+is "$(comm -12 "$T/in.q" "$T/lmtp.q" | wc -l)" 0 "none of them went through the filter again"
+gwuid=$(id -u "$GWUSER")
+is "$(grep -ac "postfix/pickup\[[0-9]*\]: [0-9A-F]*: uid=$gwuid " "$PF_LOG")" 0 \
+    "none came through sendmail and pickup"
 
 # 2. The sendmail front end: into pickup, past the filter, encrypted once
 tok=$(pf_token)

@@ -1,13 +1,14 @@
 #!/bin/sh
 # pgpsendmail --gateway behind a real Postfix (t/gwpostfix.sh, wired by
 # gateway/postfix.cf as it stands) while something breaks:
-#  a. the re-injection path refuses: Postfix's own sendmail turns the
-#     gateway's user away (authorized_submit_users, exit 77);
+#  a. the re-injection path stopped: Postfix's smtpd on 127.0.0.1:10026
+#     (pgpsendmail.conf's reinject) is disabled, nothing listens there;
 #  b. the file system of pgpsendmail's temporary files is full: a tiny
 #     tmpfs over /tmp (spawn(8) passes no TMPDIR) filled to the last block;
 #  c. gpg killed (SIGKILL) in the middle of each encryption;
 #  d. pgpsendmail itself killed (SIGKILL) after the first copy of a message
-#     was re-injected, before its replies.
+#     was re-injected, before its replies (t/rj-proxy between it and the
+#     10026 service kills it when the service has taken the copy).
 # For a-c: the messages wait in Postfix's deferred queue, pgpsendmail
 # answered 451 for each recipient (it did not die), nothing is anywhere in
 # clear, and after the fault is fixed and postqueue -f every recipient has
@@ -109,16 +110,19 @@ fixed() {
 	gw_tokens_nowhere "$1, after"
 }
 
-# a. The re-injection path: Postfix's sendmail refuses the gateway's user.
-# A real refusal of the real program (the config still names Postfix's
-# sendmail), read from main.cf at each run, so nothing else changes.
-timeout 60 postconf -e "authorized_submit_users = !$GWUSER, static:anyone" ||
-    pf_die "postconf -e fails"
-fault "re-injection refused" 'sendmail exited with status' 6
-check "re-injection refused: it was Postfix's sendmail that refused" \
-    grep -aq "sendmail.*$GWUSER.*not allowed to submit" "$PF_LOG"
-timeout 60 postconf -X authorized_submit_users || pf_die "postconf -X fails"
-fixed "re-injection refused"
+# a. The re-injection path stopped: master(8) stops the 127.0.0.1:10026
+# smtpd of gateway/postfix.cf (master_service_disable), the filter finds
+# nothing listening there.
+timeout 60 postconf -e "master_service_disable = 127.0.0.1:10026.inet" &&
+    timeout 60 postfix reload >>"$T/pf.log" 2>&1 || pf_die "cannot stop 10026"
+sleep 1
+check "re-injection stopped: nothing listens on 127.0.0.1:10026" \
+    not /usr/bin/python3 -c 'import socket; socket.create_connection(("127.0.0.1", 10026), 5)'
+fault "re-injection stopped" 're-injection to 127\.0\.0\.1:10026: connect: Connection refused' 6
+timeout 60 postconf -X master_service_disable && timeout 60 postfix reload >>"$T/pf.log" 2>&1 ||
+    pf_die "cannot start 10026 again"
+sleep 1
+fixed "re-injection stopped"
 
 # b. A full file system for the temporary files.  spawn(8) passes only
 # export_environment (no TMPDIR), so pgpsendmail writes its copies into
@@ -181,48 +185,29 @@ fixed "gpg killed"
 cp "$T/conf.good" /etc/pgpsendmail.conf
 
 # d, e. pgpsendmail killed (SIGKILL) in the middle of handing on the
-# copies of a message: the config names a wrapper of Postfix's sendmail
-# that, while $T/kill.on says so, kills pgpsendmail (its parent is a guard
-# that pgpsendmail forked, named the same: the guard's parent) either
-# right after the first copy is in the queue (before pgpsendmail can give
-# that copy's replies: "after"), or when the second copy is to be handed
-# on, before Postfix's sendmail runs ("next").  Messages whose number is 4
-# modulo 9 have two copies: first one for rx2 (To, the first RCPT), then
-# one for carol (blind).
-cat >"$T/sendmail-kills" <<EOF_
-#!/bin/sh
-p=\$(awk '{ print \$4 }' /proc/\$PPID/stat)
-[ "\$(cat /proc/\$p/comm)" = pgpsendmail ] &&
-    [ "\$(cat /proc/\$PPID/comm)" = pgpsendmail ] || p=
-mode=\$(cat "$T/kill.on" 2>/dev/null)
-if [ "\$mode" = next ] && [ -n "\$p" ] && [ -e "$T/calls/\$p" ]; then
-	kill -KILL \$p
-	exit 75
-fi
-"$T/postfix-sendmail" "\$@"
-rc=\$?
-if [ \$rc -eq 0 ] && [ -n "\$mode" ] && [ -n "\$p" ]; then
-	while [ \$# -gt 0 ] && [ "\$1" != -- ]; do shift; done
-	shift
-	printf '%s\n' "\$@" >>"$T/handed"
-	: >"$T/calls/\$p"
-	[ "\$mode" = after ] && kill -KILL \$p
-fi
-exit \$rc
-EOF_
-chmod 755 "$T/sendmail-kills"
-mkdir -m 1777 "$T/calls"
+# copies of a message: the config's reinject names t/rj-proxy, which
+# passes the dialogue on to the 10026 service and, while $T/proxy/kill
+# says so, kills pgpsendmail either right after the service took the
+# first copy (before pgpsendmail can give that copy's replies: "after"),
+# or when it starts the second copy's transaction ("next").  Messages
+# whose number is 4 modulo 9 have two copies: first one for rx2 (To, the
+# first RCPT), then one for carol (blind).
+mkdir -m 755 "$T/proxy"
+/usr/bin/python3 "$ABS/t/rj-proxy" "$T/proxy" 10026 1800 >"$T/proxy.log" 2>&1 &
+proxy_pid=$!
+i=0
+while [ ! -s "$T/proxy/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$T/proxy/port" ] || pf_die "t/rj-proxy does not start"
 
-# killed LABEL MODE: four messages while the wrapper kills in MODE; then
+# killed LABEL MODE: four messages while t/rj-proxy kills in MODE; then
 # the fault is gone, and after postqueue -f nothing is lost; with "after"
 # the recipients of the first copies get a second one, and no one else;
 # with "next" no one does (their replies were given before the kill)
 killed() {
 	_label=$1
-	: >"$T/handed"
-	chmod 666 "$T/handed"
-	echo "$2" >"$T/kill.on"
-	sed "s|^sendmail .*|sendmail $T/sendmail-kills|" "$T/conf.good" \
+	: >"$T/proxy/handed"
+	echo "$2" >"$T/proxy/kill"
+	sed "s|^reinject .*|reinject 127.0.0.1:$(cat "$T/proxy/port")|" "$T/conf.good" \
 	    >/etc/pgpsendmail.conf
 	_d=
 	while [ "$(printf '%s\n' $_d | grep -c .)" -lt 4 ]; do
@@ -234,8 +219,9 @@ killed() {
 	is "$(gw_deferred "$mark" 4)" 4 "$_label: the filter's client defers all 4"
 	sleep 1
 	is "$(gw_queued)" 4 "$_label: the 4 messages wait in Postfix's queue"
-	is "$(grep -c . "$T/handed")" 4 "$_label: the first copy of each was handed on before the kill"
-	rm -f "$T/kill.on"
+	is "$(grep -c . "$T/proxy/handed")" 4 "$_label: the first copy of each was handed on before the kill"
+	is "$(grep -c "^$2 " "$T/proxy/kills" 2>/dev/null)" 4 "$_label: pgpsendmail was killed 4 times"
+	rm -f "$T/proxy/kill" "$T/proxy/kills"
 	cp "$T/conf.good" /etc/pgpsendmail.conf
 	timeout 60 postqueue -f >/dev/null 2>&1
 	pf_wait_queue
@@ -250,7 +236,7 @@ killed() {
 	uniq -d "$T/got" | awk 'NR == FNR { n[$1] = 1; next } $1 in n { print $2 }' \
 	    "$T/round" - | sort >"$T/dups"
 	if [ "$2" = after ]; then
-		sort "$T/handed" >"$T/handed.s"
+		sort "$T/proxy/handed" >"$T/handed.s"
 		check_same "$_label: a second copy went to exactly the recipients handed on before the kill ($(grep -c . "$T/dups") of $(grep -c . "$T/got.u"))" \
 		    "$T/dups" "$T/handed.s"
 		is "$(uniq -c "$T/got" | awk '$1 > 2' | wc -l)" 0 "$_label: no one has more than two"
@@ -264,5 +250,6 @@ killed "killed right after a hand-off" after
 pf_lognew "$mark" | grep -aq 'postfix/pgpgw/lmtp.*may be sent more than once'
 ok $? "killed right after a hand-off: Postfix warned that the message may be sent more than once"
 killed "killed before the next hand-off" next
+kill "$proxy_pid" 2>/dev/null
 diag "$(ls "$T"/msgs/*.eml | wc -l) messages, the faults took $(( $(date +%s) - t0 )) s after setup"
 pf_done

@@ -5,8 +5,8 @@
 # gw_filter_user: the user $GWUSER, /etc/pgpsendmail.conf ($T/conf, naming
 #	a copy of Postfix's sendmail, $T/postfix-sendmail), the keyring
 #	readable by $GWUSER (after pf_setup)
-# gw_apply FILE: FILE (gateway/postfix.cf) applied to the Postfix; reload
-#	it afterwards
+# gw_apply FILE: FILE (gateway/postfix.cf) applied to the Postfix and to
+#	/etc/pgpsendmail.conf (after gw_filter_user); reload it afterwards
 # gw_setup: the test's Postfix wired by gateway/postfix.cf as it stands
 #	(only the program's path is this build's; what postconf says while
 #	applying it in $T/apply.log), local users alice bob carol (keys)
@@ -41,15 +41,20 @@ gw_filter_user() {
 }
 
 # gw_apply FILE: FILE's main.cf lines with postconf -e; its master.cf
-# entries added whole, or for a service master.cf has, its -o lines added
+# entries added whole, or for a service master.cf has, its -o lines added;
+# its pgpsendmail.conf lines added to /etc/pgpsendmail.conf
 gw_apply() {
 	_gw=/usr/sbin/pgpsendmail
 	sed -e "s|$_gw|$PGPSENDMAIL|" "$1" >"$T/postfix.cf"
 	awk '/^#### main.cf/ { s = 1; next } /^#### master.cf/ { s = 0 }
 	    s && !/^#/ && NF' "$T/postfix.cf" >"$T/main.part"
-	awk '/^#### master.cf/ { s = 1; next } s && !/^#/ && NF' \
+	awk '/^#### / { s = 0 } /^#### master.cf/ { s = 1; next } s && !/^#/ && NF' \
 	    "$T/postfix.cf" >"$T/master.part"
-	[ -s "$T/main.part" ] && [ -s "$T/master.part" ] || return 1
+	awk '/^#### / { s = 0 } /^#### pgpsendmail.conf/ { s = 1; next }
+	    s && !/^#/ && NF' "$T/postfix.cf" >"$T/conf.part"
+	[ -s "$T/main.part" ] && [ -s "$T/master.part" ] && [ -s "$T/conf.part" ] ||
+	    return 1
+	cat "$T/conf.part" >>/etc/pgpsendmail.conf || return 1
 	while IFS= read -r _l; do
 		timeout 60 postconf -e "$_l" || return 1
 	done <"$T/main.part"
