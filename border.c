@@ -791,12 +791,20 @@ decrypt(struct msg *m, struct border *b)
 
 	if (gpg_secretkeys(&m->g, &b->keys, &b->nkeys, m->err,
 	    sizeof(m->err)) != GPG_OK) {
-		/* Its agent lists the secret keys: is that what failed? */
-		if (gpg_agent(&m->g, NULL, m->err, sizeof(m->err)) == GPG_OK)
-			msg_fail(m, "the transport keys: %s", m->err);
-		else
+		/*
+		 * Its agent lists the secret keys: is that what failed?  If
+		 * it answers now, once more: several gpgs that start one
+		 * agent at once can lose that race.
+		 */
+		if (gpg_agent(&m->g, NULL, m->err, sizeof(m->err)) != GPG_OK) {
 			msg_fail(m, "%s", m->err);
-		return EX_TEMPFAIL;
+			return EX_TEMPFAIL;
+		}
+		if (gpg_secretkeys(&m->g, &b->keys, &b->nkeys, m->err,
+		    sizeof(m->err)) != GPG_OK) {
+			msg_fail(m, "the transport keys: %s", m->err);
+			return EX_TEMPFAIL;
+		}
 	}
 	memset(&d, 0, sizeof(d));
 	d.infd = b->ct;
@@ -895,7 +903,9 @@ border_send(struct msg *m)
 	else if (ex == EX_NOINPUT) {
 		syslog(LOG_INFO, "border: from=<%s> encrypted, not to a key of "
 		    "ours: passed on as it came", m->sender);
-		ex = pass(m, &b, b.orig, NULL);
+		snprintf(b.note, sizeof(b.note), "not decrypted at %s: not "
+		    "encrypted to a transport key of this site", m->host);
+		ex = pass(m, &b, b.orig, b.note);
 	} else if (ex == EX_DATAERR) {
 		syslog(LOG_NOTICE, "border: from=<%s> %s: passed on as it "
 		    "came", m->sender, b.note);

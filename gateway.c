@@ -252,7 +252,7 @@ outcomes(struct msg *m, struct txn *t, int ex, int toobig, size_t upto)
 			    "bytes)", r->addr, GW_MAXSIZE);
 		} else if (ex == EX_OK && r->fate == FATE_SENT) {
 			st = "sent";
-			smtp_reply("250 2.0.0 <%s> Ok: encrypted and handed "
+			smtp_reply("250 2.0.0 <%s> Ok: handed "
 			    "on", r->addr);
 		} else if (r->fate == FATE_REFUSED) {
 			/* For good, whatever became of the others. */
