@@ -258,9 +258,13 @@ after() {
 : >"$T/results"
 for r in 1 5; do
 	filter off
+	# Postfix's CPU for relaying alone: master's tree, before and after
+	rc0=$(python3 "$ABS/bench/cputree.py" "$(tr -d ' ' </var/spool/postfix/pid/master.pid)")
 	run "$r"
+	sleep 1
+	rc1=$(python3 "$ABS/bench/cputree.py" "$(tr -d ' ' </var/spool/postfix/pid/master.pid)")
 	say "relay, $r rcpt: $rate msg/s ($got, plain: $((got - enc)))"
-	echo "$r relay $rate" >>"$T/results"
+	echo "$r relay $rate $((rc1 - rc0))" >>"$T/results"
 	filter on
 	for k in 1 2 4; do
 		limit "$k"
@@ -295,7 +299,7 @@ done
 
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 awk -v n="$N" -v tick="$tick" -v w="$wrapus" '
-	$2 == "relay" { relay[$1] = $3 }
+	$2 == "relay" { relay[$1] = $3; relaycpu[$1] = $4 }
 	$2 ~ /^gw/ { gw[$1, substr($2, 3)] = $3 }
 	$2 == "spot" { spot[$1] = $3 }
 	$2 == "bare" { bare[$1] = $3; barecpu[$1] = $4 }
@@ -330,6 +334,8 @@ awk -v n="$N" -v tick="$tick" -v w="$wrapus" '
 			printf "%-16s runs a message: pgpsendmail %.2f (a filter carried %.1f), gpg %.2f; spot check %s decrypt\n",
 			    "", a[11] / n, a[11] ? n / a[11] : 0, a[12] / n, spot[r]
 		}
+		printf "Postfix alone, relay (a), CPU ms/msg: %.2f (1 rcpt), %.2f (5 rcpt)\n",
+		    relaycpu[1] * 1000 / tick / n, relaycpu[5] * 1000 / tick / n
 		printf "wrapper cost subtracted: %.0f us a wrapped run\n", w
 	}' "$T/results"
 echo "$(date -u "+%Y-%m-%d %H:%M UTC"), N=$N; load before $load0, after $load1; $(nproc) cores, $(uname -sr), $(gpg --version | head -n 1), $(postconf -h mail_version | sed 's/^/Postfix /')"
