@@ -239,9 +239,25 @@ oserr:
 	return -1;
 }
 
-/* "5d", "12h", "30m", "90s" or "90" in seconds; -1 if malformed. */
+/* A number's unit: its letter and how many of the base it is. */
+struct unit {
+	char		c;
+	long long	n;
+};
+
+static const struct unit timeunits[] = {
+	{ 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 }, { 0, 0 }
+};
+static const struct unit sizeunits[] = {
+	{ 'G', 1LL << 30 }, { 'M', 1LL << 20 }, { 'K', 1LL << 10 }, { 0, 0 }
+};
+
+/*
+ * Digits, then at most one letter of units: the product, from 1 to max;
+ * -1 if malformed or over max.
+ */
 static long long
-duration(const char *v)
+scaled(const char *v, const struct unit *units, long long max)
 {
 	const char	*errstr;
 	char		 num[32];
@@ -251,56 +267,30 @@ duration(const char *v)
 	if (len == 0 || len >= sizeof(num))
 		return -1;
 	memcpy(num, v, len + 1);
-	switch (num[len - 1]) {
-	case 'd':
-		unit = 86400;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 's':
-		break;
-	default:
-		len++;
-	}
-	num[len - 1] = '\0';
-	n = strtonum(num, 1, 1000LL * 86400, &errstr);
-	if (errstr != NULL || n > 1000LL * 86400 / unit)
+	for (; units->c != 0; units++)
+		if (num[len - 1] == units->c) {
+			unit = units->n;
+			num[len - 1] = '\0';
+			break;
+		}
+	n = strtonum(num, 1, max, &errstr);
+	if (errstr != NULL || n > max / unit)
 		return -1;
 	return n * unit;
+}
+
+/* "5d", "12h", "30m", "90s" or "90" in seconds; -1 if malformed. */
+static long long
+duration(const char *v)
+{
+	return scaled(v, timeunits, 1000LL * 86400);
 }
 
 /* "50M", "512K", "1G" or "100000" in bytes (at most 1G); -1 if malformed. */
 static long long
 bytesize(const char *v)
 {
-	const char	*errstr;
-	char		 num[32];
-	long long	 n, unit = 1;
-	size_t		 len = strlen(v);
-
-	if (len == 0 || len >= sizeof(num))
-		return -1;
-	memcpy(num, v, len + 1);
-	switch (num[len - 1]) {
-	case 'G':
-		unit <<= 10;
-		/* FALLTHROUGH */
-	case 'M':
-		unit <<= 10;
-		/* FALLTHROUGH */
-	case 'K':
-		unit <<= 10;
-		num[len - 1] = '\0';
-		break;
-	}
-	n = strtonum(num, 1, 1LL << 30, &errstr);
-	if (errstr != NULL || n > (1LL << 30) / unit)
-		return -1;
-	return n * unit;
+	return scaled(v, sizeunits, 1LL << 30);
 }
 
 /* One of two words: 0 for the first, 1 for the second, -1 for neither. */
