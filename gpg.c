@@ -92,15 +92,18 @@ closep(int *fd)
 	*fd = -1;
 }
 
+#define INPIPE	(-2)	/* spawn: stdin from a new pipe */
+
 /*
- * Start gpg, leading a process group of its own (run_spawn), with stdin
- * from a new pipe (with in; else /dev/null), stdout and stderr into new
- * pipes and --status-fd 3 into one more.  Our ends go to fd[0] (-1
- * without in) to fd[3], close-on-exec.  -1 with errno set if gpg could
- * not be started.
+ * Start path (gpg, or one of its tools), leading a process group of its
+ * own (run_spawn), with stdin from in: a new pipe (INPIPE), /dev/null
+ * (-1), or that descriptor of ours; stdout and stderr into new pipes and
+ * --status-fd 3 into one more.  Our ends go to fd[0] (the pipe's; else
+ * -1) to fd[3], close-on-exec.  -1 with errno set if it could not be
+ * started.
  */
 static pid_t
-spawn(const struct gpg *g, const char **av, int in, int *fd)
+spawn(const char *path, const char **av, int in, int *fd)
 {
 	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	int	p[4][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
@@ -109,17 +112,19 @@ spawn(const struct gpg *g, const char **av, int in, int *fd)
 
 	for (i = 0; i < 4; i++) {
 		fd[i] = -1;
-		if (i == 0 && !in) {
+		if (i == 0 && in == -1) {
 			if ((p[0][0] = open("/dev/null",
 			    O_RDONLY | O_CLOEXEC)) == -1)
 				goto fail;
-		} else if (pipe2(p[i], O_CLOEXEC) == -1)
+		} else if (i == 0 && in >= 0)
+			;
+		else if (pipe2(p[i], O_CLOEXEC) == -1)
 			goto fail;
 	}
-	kid[0] = p[0][0];
+	kid[0] = in >= 0 ? in : p[0][0];
 	for (i = 1; i < 4; i++)
 		kid[i] = p[i][1];
-	if ((pid = run_spawn(g->path, av, env, kid, 4)) == -1)
+	if ((pid = run_spawn(path, av, env, kid, 4)) == -1)
 		goto fail;
 	closep(&p[0][0]);
 	fd[0] = p[0][1];
@@ -128,7 +133,7 @@ spawn(const struct gpg *g, const char **av, int in, int *fd)
 		fd[i] = p[i][0];
 	}
 	/* Room for more than a chunk of input and output: fewer wakeups. */
-	if (in)
+	if (in == INPIPE)
 		(void)fcntl(fd[0], F_SETPIPE_SZ, PIPESZ);
 	(void)fcntl(fd[1], F_SETPIPE_SZ, PIPESZ);
 	return pid;
@@ -671,7 +676,7 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 	for (i = 0; i < nq; i++)
 		av[n++] = names[i];
 	av[n] = NULL;
-	if ((pid = spawn(g, av, 0, fd)) == -1) {
+	if ((pid = spawn(g->path, av, -1, fd)) == -1) {
 		rc = notstarted(g, err, errlen);
 		goto done;
 	}
@@ -945,7 +950,7 @@ startjob(const struct gpg *g, struct gpgjob *j, struct run_child *ch,
 	 * a descriptor of the file, which is a queue entry the caller must
 	 * not be able to reopen (through /proc/PID/fd) and rewrite.
 	 */
-	pid = spawn(g, av, 1, fd);
+	pid = spawn(g->path, av, INPIPE, fd);
 	e = errno;
 	free(av);
 	if (pid == -1) {
@@ -1286,36 +1291,23 @@ static int
 brun(const struct gpg *g, const char *path, const char **av, int infd,
     struct brun *b)
 {
-	static char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 	struct gpglines	 stls;
 	struct linesto	 tost;
 	struct run_child ch;
 	struct run_io	 io[3];
 	struct run_tail	 tail;
 	char		 stline[1024];
-	int		 p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
-	int		 kid[4], i, r, e, null = -1;
+	int		 fd[4], i, r, e;
 
-	for (i = 0; i < 3; i++)
-		if (pipe2(p[i], O_CLOEXEC) == -1)
-			goto fail;
-	if (infd == -1 && (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) ==
-	    -1)
-		goto fail;
-	kid[0] = infd != -1 ? infd : null;
-	for (i = 0; i < 3; i++)
-		kid[i + 1] = p[i][1];
 	memset(&ch, 0, sizeof(ch));
 	ch.seekfd = infd;
-	if ((ch.pid = run_spawn(path, av, env, kid, 4)) == -1)
-		goto fail;
+	if ((ch.pid = spawn(path, av, infd, fd)) == -1)
+		return -1;
 	ch.pgrp = ch.pid;
 	ch.until = run_until(g->deadline);
-	closep(&null);
 	memset(io, 0, sizeof(io));
 	for (i = 0; i < 3; i++) {
-		closep(&p[i][1]);
-		io[i].fd = p[i][0];
+		io[i].fd = fd[i + 1];
 		io[i].events = POLLIN;
 	}
 	memset(&stls, 0, sizeof(stls));
@@ -1341,15 +1333,6 @@ brun(const struct gpg *g, const char *path, const char **av, int infd,
 	b->ws = ch.ws;
 	errno = e;
 	return r;
-fail:
-	e = errno;
-	closep(&null);
-	for (i = 0; i < 3; i++) {
-		closep(&p[i][0]);
-		closep(&p[i][1]);
-	}
-	errno = e;
-	return -1;
 }
 
 /* "WHAT: why it failed", for a run that did not end as RUN_DONE. */
