@@ -10,13 +10,7 @@
 . "$(dirname "$0")/border.sh"
 plan 14
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example $FB" >"$T/a/keymap"
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 cat >"$T/in" <<'EOF_'
 From: Sender <s@a.example>
 To: bob@b.example

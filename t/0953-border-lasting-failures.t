@@ -10,12 +10,7 @@
 . "$(dirname "$0")/border.sh"
 plan 14
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 {
 	printf 'Content-Type: text/plain\nSubject: inner 0953\n\n'
 	i=0

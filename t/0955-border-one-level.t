@@ -8,12 +8,7 @@
 . "$(dirname "$0")/border.sh"
 plan 6
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 printf 'Content-Type: text/plain\n\ntoken 0955 inner\n' >"$T/inner"
 enc() {	# enc IN OUT: IN encrypted to b's transport key, signed by a
 	timeout 60 gpg --homedir "$T/a/transport" --batch --no-tty \

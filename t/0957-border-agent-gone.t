@@ -29,13 +29,7 @@ done
 exec /usr/bin/gpg "\$@"
 EOF_
 chmod 755 "$T/bin/gpg"
-bd_site a a.example
-CONF_GPG=$T/bin/gpg bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example $FB" >"$T/a/keymap"
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+BD_GPG_B=$T/bin/gpg bd_pair
 printf 'From: s@a.example\nTo: bob@b.example\nSubject: x\n\ntoken 0957\n' >"$T/in"
 bd_through a "$T/in" bob@b.example
 bd_relay "$(bd_out a bob@b.example)" "$T/msg"

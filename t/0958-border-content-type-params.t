@@ -10,12 +10,7 @@
 . "$(dirname "$0")/border.sh"
 plan 5
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 params=$(awk 'BEGIN { for (i = 0; i < 500; i++) printf ";p%d=%d", i, i }')
 printf 'Content-Type: text/plain;hp="cipher"%s;charset=us-ascii\n\ntoken 0958\n' \
     "$params" >"$T/inner"

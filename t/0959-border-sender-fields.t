@@ -12,13 +12,7 @@
 . "$(dirname "$0")/border.sh"
 plan 9
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example $FB" >"$T/a/keymap"
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 
 # through TAG FIELDS: a message with the header lines FIELDS (printf
 # escapes), Subject "inner TAG", from a user of site a through a's

@@ -12,13 +12,7 @@
 . "$(dirname "$0")/border.sh"
 plan 7
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example $FB" >"$T/a/keymap"
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 printf 'Subject: hi\rFrom: CEO <ceo@b.example>\nFrom: s@a.example\nTo: bob@b.example\n\ntoken 0960\n' \
     >"$T/in"
 bd_through a "$T/in" bob@b.example

@@ -13,12 +13,7 @@
 . "$(dirname "$0")/border.sh"
 plan 6
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 # header SIZE FIELDS...: a header section of SIZE bytes (the empty line
 # not counted): FIELDS, then an X-Pad field folded to make up the rest
 header() {

@@ -10,12 +10,7 @@
 . "$(dirname "$0")/border.sh"
 plan 4
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 g() { timeout 60 gpg --homedir "$T/a/sys" --batch --no-tty --trust-model always "$@"; }
 printf 'Content-Type: text/plain\n\ntoken 0963 first\n' | g -z 0 --store >"$T/lit1" 2>>"$T/gpg.log"
 printf 'token 0963 second\n' | g -z 0 --store >"$T/lit2" 2>>"$T/gpg.log"

@@ -10,12 +10,7 @@
 . "$(dirname "$0")/border.sh"
 plan 4
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 # 40 other recipients' keys, in one home of their own
 O=$T/others
 mkhome "$O"

@@ -9,12 +9,7 @@
 . "$(dirname "$0")/border.sh"
 plan 3
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 {
 	printf 'From: s@a.example\nSubject: inner 0965\n\n'
 	head -c 18000000 /dev/urandom | base64

@@ -11,12 +11,7 @@
 . "$(dirname "$0")/border.sh"
 plan 4
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 mkkey bob bob@b.example
 printf 'Content-Type: text/plain\n\ntoken 0966\n' >"$T/inner"
 timeout 60 gpg --homedir "$T/sys" --batch --no-tty --trust-model always \

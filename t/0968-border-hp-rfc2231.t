@@ -10,12 +10,7 @@
 . "$(dirname "$0")/border.sh"
 plan 5
 
-bd_site a a.example
-bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+bd_pair
 printf '%s\n\ntoken 0968\n' \
     "Content-Type: text/plain; hp*=''cipher; protected-headers*0=\"v1\"; HP = \"clear\"; hpx=1; charset=us-ascii" \
     >"$T/inner"

@@ -20,12 +20,7 @@ for a; do [ "\$a" = --decrypt ] && echo decrypt >>"$T/runs"; done
 exec /usr/bin/gpg "\$@"
 EOF_
 chmod 755 "$T/bin/gpg"
-bd_site a a.example
-CONF_GPG=$T/bin/gpg bd_site b b.example
-FA=$(bd_fpr a)
-FB=$(bd_fpr b)
-echo "@b.example plain" >"$T/b/keymap"
-echo "a.example $FA" >"$T/b/peers"
+BD_GPG_B=$T/bin/gpg bd_pair
 # A wildcard session key for a's key (none of b's opens it), then the
 # same packet 1099 times more, then the encrypted data.
 printf 'token 0969\n' | timeout 60 gpg --homedir "$T/sys" --batch --no-tty \

@@ -9,6 +9,9 @@
 #	peers, conf (sign-key: its transport key), out (the fake sendmail's
 #	captures).  Every site's public transport key goes into every
 #	other site's system keyring made so far and later (bd_site order).
+# bd_pair: the usual two, a and b (b's gpg $BD_GPG_B if set), FA and FB
+#	their keys, a sending b.example to FB, b taking b.example plain and
+#	a.example's FA as its peer
 # bd_conf X: point pgpsendmail at site X's config
 # bd_through X FILE RCPT...: FILE through site X's --gateway with envelope
 #	sender $BD_FROM (s@a.example); replies in $R, captures in $T/X/out
@@ -51,6 +54,18 @@ bd_site() {
 	peers $_d/peers
 	sign-key $_f
 	EOF
+}
+# bd_pair: sites a (a.example) and b (b.example), b's gpg BD_GPG_B if
+# set; FA and FB their transport keys; a's keymap sends b.example to FB,
+# b's says b.example plain, b's peers file lists FA for a.example
+bd_pair() {
+	bd_site a a.example
+	CONF_GPG=${BD_GPG_B:-} bd_site b b.example
+	FA=$(bd_fpr a)
+	FB=$(bd_fpr b)
+	echo "@b.example $FB" >"$T/a/keymap"
+	echo "@b.example plain" >"$T/b/keymap"
+	echo "a.example $FA" >"$T/b/peers"
 }
 bd_fpr() { cat "$T/$1/fpr"; }
 bd_conf() { PGPSENDMAIL_CONF=$T/$1/conf; export PGPSENDMAIL_CONF; }
