@@ -607,6 +607,73 @@ gpg_homeok(const struct gpg *g, char *err, size_t errlen)
 	return homeok(g, err, errlen);
 }
 
+/* What one run of gpg gives back, and where its stdout goes. */
+struct brun {
+	int		(*out)(struct run_io *, void *);
+	void		 *outarg;
+	void		(*st)(void *, char *);
+	void		 *starg;
+	char		 *errtail;
+	size_t		  errcap;
+	int		  ws;
+	int		  started;	/* else brun's -1: it did not start */
+};
+
+/*
+ * Run path (av) with stdin from infd (-1: /dev/null), stdout to b->out,
+ * stderr kept, --status-fd 3 to b->st.  RUN_DONE with b->ws, RUN_TIMEOUT,
+ * RUN_STOPPED; -1 if it could not start (errno set).
+ */
+static int
+brun(const struct gpg *g, const char *path, const char **av, int infd,
+    struct brun *b)
+{
+	struct gpglines	 stls;
+	struct linesto	 tost;
+	struct run_child ch;
+	struct run_io	 io[3];
+	struct run_tail	 tail;
+	char		 stline[1024];
+	int		 fd[4], i, r, e;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.seekfd = infd;
+	b->started = 0;
+	if ((ch.pid = spawn(path, av, infd, fd)) == -1)
+		return -1;
+	b->started = 1;
+	ch.pgrp = ch.pid;
+	ch.until = run_until(g->deadline);
+	memset(io, 0, sizeof(io));
+	for (i = 0; i < 3; i++) {
+		io[i].fd = fd[i + 1];
+		io[i].events = POLLIN;
+	}
+	memset(&stls, 0, sizeof(stls));
+	stls.buf = stline;
+	stls.cap = sizeof(stline);
+	tost.l = &stls;
+	tost.fn = b->st;
+	tost.arg = b->starg;
+	tail.buf = b->errtail;
+	tail.cap = b->errcap;
+	tail.len = 0;
+	b->errtail[0] = '\0';
+	io[0].ready = b->out;
+	io[0].arg = b->outarg;
+	io[1].ready = run_keep;
+	io[1].arg = &tail;
+	io[2].ready = readlines;
+	io[2].arg = &tost;
+	r = run_loop(&ch, 1, io, 3, g->timeout, NULL, NULL);
+	e = errno;
+	for (i = 0; i < 3; i++)
+		closep(&io[i].fd);
+	b->ws = ch.ws;
+	errno = e;
+	return r;
+}
+
 /*
  * One --list-keys run: of the keys that match the queries (gpg_findkeys),
  * or of every key, all kept in l->ks (gpg_listkeys, with l->all).
@@ -618,16 +685,13 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 	const char		**av = NULL;
 	struct listing		  l;
 	struct liststatus	  ls;
-	struct gpglines		  recs, stls;
-	struct linesto		  torec, tost;
-	struct run_child	  ch;
-	struct run_io		  io[3];
-	struct run_tail		  tail;
-	char			 *line = NULL, errtail[200], stline[512];
+	struct gpglines		  recs;
+	struct linesto		  torec;
+	struct brun		  b;
+	char			 *line = NULL, errtail[200];
 	char			**names = NULL;
 	size_t			  i;
-	pid_t			  pid;
-	int			  n, fd[4], r, e, rc = GPG_OK;
+	int			  n, r, e, rc = GPG_OK;
 
 	errtail[0] = '\0';
 	memset(&l, 0, sizeof(l));
@@ -653,18 +717,16 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 	recs.buf = line;
 	recs.cap = LISTLINE;
 	recs.skiplong = 1;
-	memset(&stls, 0, sizeof(stls));
-	stls.buf = stline;
-	stls.cap = sizeof(stline);
 	torec.l = &recs;
 	torec.fn = record;
 	torec.arg = &l;
-	tost.l = &stls;
-	tost.fn = liststatus;
-	tost.arg = &ls;
-	tail.buf = errtail;
-	tail.cap = sizeof(errtail);
-	tail.len = 0;
+	memset(&b, 0, sizeof(b));
+	b.out = readlines;
+	b.outarg = &torec;
+	b.st = liststatus;
+	b.starg = &ls;
+	b.errtail = errtail;
+	b.errcap = sizeof(errtail);
 	n = baseargs(g, av);
 	av[n++] = "--status-fd";
 	av[n++] = "3";
@@ -676,29 +738,12 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 	for (i = 0; i < nq; i++)
 		av[n++] = names[i];
 	av[n] = NULL;
-	if ((pid = spawn(g->path, av, -1, fd)) == -1) {
+	r = brun(g, g->path, av, -1, &b);
+	e = errno;
+	if (!b.started) {
 		rc = notstarted(g, err, errlen);
 		goto done;
 	}
-	memset(&ch, 0, sizeof(ch));
-	ch.pid = ch.pgrp = pid;
-	ch.seekfd = -1;
-	ch.until = run_until(g->deadline);
-	memset(io, 0, sizeof(io));
-	for (i = 0; i < 3; i++) {
-		io[i].fd = fd[i + 1];
-		io[i].events = POLLIN;
-	}
-	io[0].ready = readlines;
-	io[0].arg = &torec;
-	io[1].ready = run_keep;
-	io[1].arg = &tail;
-	io[2].ready = readlines;
-	io[2].arg = &tost;
-	r = run_loop(&ch, 1, io, 3, g->timeout, NULL, NULL);
-	e = errno;
-	for (i = 0; i < 3; i++)
-		closep(&io[i].fd);
 	endkey(&l);
 	if (l.oom) {
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(ENOMEM));
@@ -709,11 +754,11 @@ listkeys(const struct gpg *g, struct keyquery **q, size_t nq,
 	} else if (r != RUN_DONE) {
 		snprintf(err, errlen, "gpg --list-keys: %s", strerror(e));
 		rc = GPG_EOS;
-	} else if (WIFEXITED(ch.ws) && WEXITSTATUS(ch.ws) == 2 &&
+	} else if (WIFEXITED(b.ws) && WEXITSTATUS(b.ws) == 2 &&
 	    ls.nomatch && !ls.failed && !l.seen)
 		;	/* no key matched any name */
-	else if (!WIFEXITED(ch.ws) || WEXITSTATUS(ch.ws) != 0) {
-		run_describe(err, errlen, "gpg --list-keys", ch.ws, errtail);
+	else if (!WIFEXITED(b.ws) || WEXITSTATUS(b.ws) != 0) {
+		run_describe(err, errlen, "gpg --list-keys", b.ws, errtail);
 		rc = GPG_ERUN;
 	}
 	for (i = 0; i < nq; i++)
@@ -1269,70 +1314,6 @@ gpg_transport(struct gpg *g, const char *home)
 		snprintf(g->keyring, sizeof(g->keyring), "%s/pubring.gpg",
 		    g->home);
 	return 0;
-}
-
-/* What one border run gives back, and where its stdout goes. */
-struct brun {
-	int		(*out)(struct run_io *, void *);
-	void		 *outarg;
-	void		(*st)(void *, char *);
-	void		 *starg;
-	char		 *errtail;
-	size_t		  errcap;
-	int		  ws;
-};
-
-/*
- * Run path (av) with stdin from infd (-1: /dev/null), stdout to b->out,
- * stderr kept, --status-fd 3 to b->st.  RUN_DONE with b->ws, RUN_TIMEOUT,
- * RUN_STOPPED; -1 if it could not start (errno set).
- */
-static int
-brun(const struct gpg *g, const char *path, const char **av, int infd,
-    struct brun *b)
-{
-	struct gpglines	 stls;
-	struct linesto	 tost;
-	struct run_child ch;
-	struct run_io	 io[3];
-	struct run_tail	 tail;
-	char		 stline[1024];
-	int		 fd[4], i, r, e;
-
-	memset(&ch, 0, sizeof(ch));
-	ch.seekfd = infd;
-	if ((ch.pid = spawn(path, av, infd, fd)) == -1)
-		return -1;
-	ch.pgrp = ch.pid;
-	ch.until = run_until(g->deadline);
-	memset(io, 0, sizeof(io));
-	for (i = 0; i < 3; i++) {
-		io[i].fd = fd[i + 1];
-		io[i].events = POLLIN;
-	}
-	memset(&stls, 0, sizeof(stls));
-	stls.buf = stline;
-	stls.cap = sizeof(stline);
-	tost.l = &stls;
-	tost.fn = b->st;
-	tost.arg = b->starg;
-	tail.buf = b->errtail;
-	tail.cap = b->errcap;
-	tail.len = 0;
-	b->errtail[0] = '\0';
-	io[0].ready = b->out;
-	io[0].arg = b->outarg;
-	io[1].ready = run_keep;
-	io[1].arg = &tail;
-	io[2].ready = readlines;
-	io[2].arg = &tost;
-	r = run_loop(&ch, 1, io, 3, g->timeout, NULL, NULL);
-	e = errno;
-	for (i = 0; i < 3; i++)
-		closep(&io[i].fd);
-	b->ws = ch.ws;
-	errno = e;
-	return r;
 }
 
 /* "WHAT: why it failed", for a run that did not end as RUN_DONE. */
