@@ -112,25 +112,6 @@ iscontent(const struct hdr *h, size_t i)
 	    strncasecmp(h->buf + h->f[i].off, "Content-", 8) == 0;
 }
 
-/* Is the top level multipart/encrypted, protocol application/pgp-encrypted? */
-static int
-pgpmime(const struct hdr *h)
-{
-	size_t	 i;
-	char	*v;
-	int	 r;
-
-	if (!hdr_encrypted(h))
-		return 0;	/* neither PGP/MIME nor S/MIME */
-	for (i = 0; i < h->n && !hdr_is(h, i, "Content-Type"); i++)
-		;
-	if (i == h->n || (v = hdr_value(h, i)) == NULL)
-		return 0;
-	r = strncasecmp(v, "multipart/encrypted", 19) == 0;
-	free(v);
-	return r;
-}
-
 /*
  * The transport home, checked before gpg runs in it: there, a directory
  * owned by us, with no permission for group or others on it, on its
@@ -891,7 +872,7 @@ border_send(struct msg *m)
 	dropfields(&m->h, BORDER_FIELD);
 	if ((ex = homecheck(m)) != EX_OK || (ex = msg_keys(m)) != EX_OK)
 		goto done;
-	if (!pgpmime(&m->h)) {
+	if (hdr_encrypted(&m->h) != ENC_PGPMIME) {
 		ex = out_make(m);
 		goto done;
 	}

@@ -845,21 +845,25 @@ hdr_encrypted(const struct hdr *h)
 {
 	char	*v, p[64];
 	size_t	 i, n;
-	int	 r = 0;
+	int	 r = ENC_NONE;
 
 	for (i = 0; i < h->n && !hdr_is(h, i, "Content-Type"); i++)
 		;
 	if (i == h->n || (v = hdr_value(h, i)) == NULL)
 		return 0;
 	n = strcspn(v, "; \t");
-	if (n == 19 && strncasecmp(v, "multipart/encrypted", n) == 0)
-		r = ctparam(v, "protocol", p, sizeof(p)) &&
-		    strcasecmp(p, "application/pgp-encrypted") == 0;
-	else if ((n == 22 && strncasecmp(v, "application/pkcs7-mime", n) == 0) ||
-	    (n == 24 && strncasecmp(v, "application/x-pkcs7-mime", n) == 0))
-		r = ctparam(v, "smime-type", p, sizeof(p)) &&
+	if (n == 19 && strncasecmp(v, "multipart/encrypted", n) == 0) {
+		if (ctparam(v, "protocol", p, sizeof(p)) &&
+		    strcasecmp(p, "application/pgp-encrypted") == 0)
+			r = ENC_PGPMIME;
+	} else if ((n == 22 && strncasecmp(v, "application/pkcs7-mime", n) ==
+	    0) || (n == 24 && strncasecmp(v, "application/x-pkcs7-mime", n) ==
+	    0)) {
+		if (ctparam(v, "smime-type", p, sizeof(p)) &&
 		    (strcasecmp(p, "enveloped-data") == 0 ||
-		    strcasecmp(p, "authEnveloped-data") == 0);
+		    strcasecmp(p, "authEnveloped-data") == 0))
+			r = ENC_SMIME;
+	}
 	free(v);
 	return r;
 }

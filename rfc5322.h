@@ -31,8 +31,8 @@
  *		original is wrapped in a multipart/mixed of boundary wrapb
  *		that carries them (*wrapped set): the caller ends it with
  *		"\n--wrapb--\n" after the body
- * hdr_encrypted	is the top-level entity encrypted already (PGP/MIME, or
- *		S/MIME enveloped-data)?
+ * hdr_encrypted	is the top-level entity encrypted already: ENC_PGPMIME,
+ *		ENC_SMIME (enveloped-data), or 0
  * pgpmime_head	the outer message of RFC 3156 up to where the armored
  *		ciphertext goes, its Subject "[...]" if hidesubject; a new
  *		buffer, or NULL
@@ -91,6 +91,7 @@ const char	*addr_routed(const char *addr);
 char	*hdr_inner(const struct hdr *, size_t *len);
 char	*hdr_protect(const struct hdr *, int hidesubject, const char *wrapb,
 	    size_t *len, int *wrapped);
+enum { ENC_NONE, ENC_PGPMIME, ENC_SMIME };
 int	 hdr_encrypted(const struct hdr *);
 char	*pgpmime_head(const struct hdr *, const char *boundary,
 	    int hidesubject, size_t *len);
