@@ -861,7 +861,6 @@ border_send(struct msg *m)
 	memset(&b, 0, sizeof(b));
 	b.orig = b.ct = b.plain = b.dec = -1;
 	b.saved = m->in;
-	m->g.deadline = m->deadline;
 	if ((ex = msg_header(m)) != EX_OK)
 		return ex;
 	if (m->nr == 0) {

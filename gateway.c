@@ -8,11 +8,12 @@
  * an outcome for each recipient, given in its own reply after the final
  * dot, in the order of the RCPTs; a 250 as soon as the copies up to that
  * recipient are handed on (handed), so that a filter that dies while
- * later copies go leaves no second copy for those answered.  Only "rejected by the keymap" and "no
- * usable key" are for good (550 5.7.1); anything else is "try later"
- * (451 4.3.0), for the recipients it touched alone.  A copy handed back
- * to the MTA is 250 for its recipients whatever became of the others, so
- * that a retry never sends it twice.
+ * later copies go leaves no second copy for those answered.  Only
+ * "rejected by the keymap" and "no usable key" (found at the lookup, or
+ * when gpg refused the key) are for good (550 5.7.1); anything else is
+ * "try later" (451 4.3.0), for the recipients it touched alone.  A copy
+ * handed back to the MTA is 250 for its recipients whatever became of the
+ * others, so that a retry never sends it twice.
  *
  * The copies go back to the MTA one of two ways (out.c's sendeach, one
  * switch): over SMTP to the config's reinject address (reinject.c, one
@@ -154,7 +155,8 @@ mailparams(struct txn *t, char *p)
 				return "555 5.5.4 BODY: 7BIT or 8BITMIME";
 			strlcpy(t->body, v, sizeof(t->body));
 		} else if (strcasecmp(w, "SMTPUTF8") == 0)
-			t->smtputf8 = 1;	/* Postfix's sendmail tells
+			t->smtputf8 = 1;	/* for SMTP re-injection;
+						   Postfix's sendmail tells
 						   UTF-8 by itself */
 		else if ((v = param(w, "RET")) != NULL) {
 			if (!backend_optok('R', v))
